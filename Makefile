@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Out-of-tree build of meta.ko, plus the pipeline around it.
+#
+#   make setup     install the tools (Debian 12), idempotent
+#   make kernel    unpack, patch (rust/*.patch), configure and build the kernel
+#   make           build meta/meta.ko against that kernel
+#   make run       all of the above, then boot the VM and show a meta pair
+#   make check     all of the above, then run the selftests in the VM
+#
+# FLAVOUR=test (default, with the debug set) or FLAVOUR=bench.
+# The kernel tree lives outside the repository: $(META_CACHE), default
+# ~/.cache/meta. Any kernel tree with our series works too:
+#   make -C $KDIR M=$PWD LLVM=1
+
+FLAVOUR ?= test
+export FLAVOUR
+KDIR ?= $(shell scripts/kernel.sh kdir $(FLAVOUR))
+KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
+	BINDGEN=$(HOME)/.cargo/bin/bindgen
+export PATH := /usr/lib/llvm-19/bin:$(PATH)
+
+.PHONY: all modules clean setup kernel run check clippy rustfmt rustfmtcheck
+
+all: modules
+
+modules:
+	$(KMAKE) modules
+
+clippy:
+	$(KMAKE) CLIPPY=1 modules
+
+rustfmt:
+	$(KMAKE) rustfmt
+
+rustfmtcheck:
+	$(KMAKE) rustfmtcheck
+
+clean:
+	$(KMAKE) clean
+
+setup:
+	scripts/setup.sh
+
+kernel: setup
+	scripts/kernel.sh build $(FLAVOUR)
+
+run: kernel
+	$(MAKE) modules
+	scripts/vm.sh run
+
+check: kernel
+	$(MAKE) modules
+	scripts/vm.sh check

@@ -1,0 +1,574 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! meta: a BPF-programmable network device pair.
+//!
+//! A meta device is a pair: the primary stays in the namespace where it is created, the peer
+//! usually goes into a container's namespace. A buffer transmitted on one end is scrubbed,
+//! switched to the other end (and with it to the other namespace), and handed to the BPF
+//! program attached for the transmitting end. Its verdict decides: pass delivers to the other
+//! end, redirect sends it straight to the device the program chose (`skb_do_redirect()`, no
+//! backlog queue), drop drops. Without a program the end's policy decides.
+//!
+//! The netlink interface matches netkit's for attributes 1-9; programs attach by file
+//! descriptor through the primary (`IFLA_META_BPF_FD`, `IFLA_META_PEER_BPF_FD`).
+
+use kernel::{
+    bpf::{NetContext, Prog, ProgSlot, ProgType, Verdict},
+    c_str,
+    net::{
+        dev::{self, features, flags, priv_flags, Device, Driver, DriverDevice, SockAddr, Stats64, TxStatus},
+        nl::{self, Attr, Attrs, ExtAck, MsgWriter, Policy},
+        rtnl::{self, LinkOps, NewDevice, PeerInfo, Rtnl},
+        skb::{DropReason, SkBuff, ETH_HLEN},
+        Namespace,
+    },
+    prelude::*,
+    sync::rcu,
+    types::ARef,
+};
+
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering::Relaxed};
+
+mod uapi;
+use uapi::*;
+
+module! {
+    type: MetaModule,
+    name: "meta",
+    author: "meta developers",
+    description: "BPF-programmable network device pair",
+    license: "GPL",
+    alias: ["rtnl-link-meta"],
+}
+
+/// Per-end counters, shown by `ethtool -S` in this order.
+#[derive(Clone, Copy)]
+enum Counter {
+    Pass,
+    Redirect,
+    RedirectErr,
+    DropProg,
+    DropPolicy,
+    DropVerdict,
+    DropNoPeer,
+    DropPeerDown,
+    DropHdr,
+    DropFrags,
+    DropBacklog,
+}
+
+const STAT_NAMES: [&CStr; 11] = [
+    c_str!("xmit_pass"),
+    c_str!("xmit_redirect"),
+    c_str!("xmit_redirect_err"),
+    c_str!("xmit_drop_prog"),
+    c_str!("xmit_drop_policy"),
+    c_str!("xmit_drop_verdict"),
+    c_str!("xmit_drop_no_peer"),
+    c_str!("xmit_drop_peer_down"),
+    c_str!("xmit_drop_hdr"),
+    c_str!("xmit_drop_frags"),
+    c_str!("xmit_drop_backlog"),
+];
+
+/// The private data of one end.
+struct MetaEnd {
+    primary: AtomicBool,
+    /// The verdict without a program: `META_PASS` or `META_DROP`.
+    policy: AtomicI32,
+    /// Clear mark and priority when crossing namespaces (`META_SCRUB_DEFAULT`).
+    scrub: AtomicBool,
+    mode: AtomicU32,
+    /// The receive headroom requested for this end (`ndo_set_rx_headroom`).
+    headroom: AtomicU32,
+    prog: ProgSlot,
+    counters: [AtomicU64; STAT_NAMES.len()],
+}
+
+impl MetaEnd {
+    fn count(&self, c: Counter) {
+        self.counters[c as usize].fetch_add(1, Relaxed);
+    }
+
+    fn is_primary(&self) -> bool {
+        self.primary.load(Relaxed)
+    }
+
+    fn is_l2(&self) -> bool {
+        self.mode.load(Relaxed) == META_L2
+    }
+}
+
+/// Frees `skb` as a drop on `dev`, counted under `c`.
+fn drop_skb(dev: &DriverDevice<Meta>, skb: SkBuff, c: Counter, reason: DropReason) -> TxStatus {
+    skb.drop_reason(reason);
+    dev.data().count(c);
+    dev.core_stats_tx_dropped_inc();
+    TxStatus::Dropped
+}
+
+struct Meta;
+
+#[vtable]
+impl Driver for Meta {
+    type Data = MetaEnd;
+    const NAME: &'static CStr = c_str!("meta");
+    const STATS: &'static [&'static CStr] = &STAT_NAMES;
+
+    fn init_data() -> impl PinInit<MetaEnd> {
+        init!(MetaEnd {
+            primary: AtomicBool::new(false),
+            policy: AtomicI32::new(META_PASS as i32),
+            scrub: AtomicBool::new(true),
+            mode: AtomicU32::new(META_L3),
+            headroom: AtomicU32::new(0),
+            prog: ProgSlot::new(),
+            counters: [const { AtomicU64::new(0) }; STAT_NAMES.len()],
+        })
+    }
+
+    fn start_xmit(dev: &DriverDevice<Self>, mut skb: SkBuff) -> TxStatus {
+        NetContext::with(|ctx| {
+            let guard = rcu::read_lock();
+            let me = dev.data();
+            let len = skb.len();
+            let Some(peer) = dev.peer(&guard) else {
+                return drop_skb(dev, skb, Counter::DropNoPeer, DropReason::DevReady);
+            };
+            if !peer.is_up() {
+                return drop_skb(dev, skb, Counter::DropPeerDown, DropReason::DevReady);
+            }
+            if !skb.may_pull(ETH_HLEN) {
+                return drop_skb(dev, skb, Counter::DropHdr, DropReason::DevHdr);
+            }
+            if skb.orphan_frags().is_err() {
+                return drop_skb(dev, skb, Counter::DropFrags, DropReason::NoMem);
+            }
+            // Scrub: what must not cross devices always, what must not cross namespaces when
+            // the ends are in different ones, and mark and priority too unless asked to keep
+            // them.
+            skb.scrub(false);
+            skb.skip_nf_egress(true);
+            skb.reset_mac_header();
+            if !dev.same_net(peer) {
+                skb.ipvs_reset();
+                skb.clear_tstamp();
+                if me.scrub.load(Relaxed) {
+                    skb.set_mark(0);
+                    skb.set_priority(0);
+                }
+            }
+            skb.set_pkt_type_for(peer);
+            // The switch to the other end, and with it to its namespace.
+            skb.set_dev(peer);
+            let (verdict, by_prog) = match me.prog.get(&guard) {
+                Some(prog) => (prog.run(&mut skb, ctx), true),
+                None => (Verdict::from_raw(me.policy.load(Relaxed)), false),
+            };
+            match verdict {
+                Verdict::Next | Verdict::Pass => {
+                    skb.pull_mac_rcsum();
+                    if skb.netif_rx().is_err() {
+                        me.count(Counter::DropBacklog);
+                        dev.core_stats_tx_dropped_inc();
+                        return TxStatus::Dropped;
+                    }
+                    dev.sw_netstats_tx_add(1, len);
+                    peer.sw_netstats_rx_add(len);
+                    me.count(Counter::Pass);
+                    TxStatus::Ok
+                }
+                Verdict::Redirect => {
+                    dev.sw_netstats_tx_add(1, len);
+                    me.count(Counter::Redirect);
+                    if skb.redirect(ctx).is_err() {
+                        me.count(Counter::RedirectErr);
+                    }
+                    TxStatus::Ok
+                }
+                Verdict::Drop if by_prog => {
+                    drop_skb(dev, skb, Counter::DropProg, DropReason::TcEgress)
+                }
+                Verdict::Drop => drop_skb(dev, skb, Counter::DropPolicy, DropReason::TcEgress),
+                Verdict::Other(_) => {
+                    drop_skb(dev, skb, Counter::DropVerdict, DropReason::TcEgress)
+                }
+            }
+        })
+    }
+
+    fn open(dev: &DriverDevice<Self>, rtnl: &Rtnl) -> Result {
+        let peer = dev.peer_rtnl(rtnl).ok_or(ENOTCONN)?;
+        if peer.is_up() {
+            dev.carrier_on();
+            peer.carrier_on();
+        }
+        Ok(())
+    }
+
+    fn stop(dev: &DriverDevice<Self>, rtnl: &Rtnl) -> Result {
+        dev.carrier_off();
+        if let Some(peer) = dev.peer_rtnl(rtnl) {
+            peer.carrier_off();
+        }
+        Ok(())
+    }
+
+    fn get_stats64(dev: &DriverDevice<Self>, stats: &mut Stats64<'_>) {
+        dev.fetch_sw_netstats(stats);
+    }
+
+    fn get_iflink(dev: &DriverDevice<Self>) -> i32 {
+        let guard = rcu::read_lock();
+        dev.peer(&guard).map_or(0, |p| p.ifindex())
+    }
+
+    fn get_peer_dev<'a>(dev: &'a DriverDevice<Self>, guard: &'a rcu::Guard) -> Option<&'a Device> {
+        dev.peer(guard).map(|p| &**p)
+    }
+
+    fn set_rx_headroom(dev: &DriverDevice<Self>, headroom: i32) {
+        let headroom = u32::try_from(headroom).unwrap_or(dev::NET_SKB_PAD);
+        let guard = rcu::read_lock();
+        let Some(peer) = dev.peer(&guard) else {
+            return;
+        };
+        dev.data().headroom.store(headroom, Relaxed);
+        let both = headroom.max(peer.data().headroom.load(Relaxed));
+        let both = u16::try_from(both).unwrap_or(u16::MAX);
+        peer.set_needed_headroom(both);
+        dev.set_needed_headroom(both);
+    }
+
+    fn set_rx_mode(_dev: &DriverDevice<Self>) {
+        // Nothing to filter: an end receives whatever its peer sends.
+    }
+
+    fn set_mac_address(dev: &DriverDevice<Self>, rtnl: &Rtnl, addr: &SockAddr) -> Result {
+        if !dev.data().is_l2() {
+            return Err(EOPNOTSUPP);
+        }
+        dev.eth_mac_addr(rtnl, addr)
+    }
+
+    fn features_check(_dev: &DriverDevice<Self>, _skb: &SkBuff, features: u64) -> u64 {
+        features
+    }
+
+    fn uninit(dev: &DriverDevice<Self>, _rtnl: &Rtnl) {
+        drop(dev.data().prog.replace(None));
+    }
+
+    fn get_ethtool_stats(dev: &DriverDevice<Self>, out: &mut [u64]) {
+        for (o, c) in out.iter_mut().zip(&dev.data().counters) {
+            *o = c.load(Relaxed);
+        }
+    }
+}
+
+static POLICY: [Policy; IFLA_META_MAX as usize + 1] = [
+    Policy::unspec(),
+    // IFLA_META_PEER_INFO: a struct ifinfomsg (16 bytes) and IFLA_* attributes.
+    Policy::min_len(16),
+    Policy::reject(c_str!("Primary attribute is read-only")),
+    Policy::u32(),
+    Policy::u32(),
+    Policy::u32(),
+    Policy::max_u32(META_SCRUB_DEFAULT as i16),
+    Policy::max_u32(META_SCRUB_DEFAULT as i16),
+    Policy::u16(),
+    Policy::u16(),
+    Policy::reject(c_str!("Pairing mode is not supported")),
+    Policy::s32(),
+    Policy::s32(),
+    Policy::reject(c_str!("Program id is read-only")),
+    Policy::reject(c_str!("Program id is read-only")),
+];
+
+/// Reads a policy attribute: `META_PASS` or `META_DROP`.
+fn parse_policy(attr: &Attr, extack: &ExtAck) -> Result<i32> {
+    match attr.get_u32()? {
+        p @ (META_PASS | META_DROP) => Ok(p as i32),
+        _ => Err(extack.fail_attr(EINVAL, c_str!("Provided default xmit policy not supported"), attr)),
+    }
+}
+
+/// What a program attribute asks for: nothing, detach, or attach this program.
+enum ProgChange {
+    Keep,
+    Detach,
+    Attach(ARef<Prog>),
+}
+
+fn parse_prog(data: Option<&Attrs<'_>>, kind: u16, extack: &ExtAck) -> Result<ProgChange> {
+    let Some(attr) = data.and_then(|d| d.get(kind)) else {
+        return Ok(ProgChange::Keep);
+    };
+    let fd = attr.get_s32()?;
+    if fd == -1 {
+        return Ok(ProgChange::Detach);
+    }
+    match Prog::get(fd, ProgType::SchedCls) {
+        Ok(p) => Ok(ProgChange::Attach(p)),
+        Err(e) if e == EBADF => Err(extack.fail_attr(EBADF, c_str!("Program fd is not an open file descriptor"), attr)),
+        Err(e) if e == EINVAL => Err(extack.fail_attr(
+            EINVAL,
+            c_str!("Program fd does not refer to a SCHED_CLS BPF program"),
+            attr,
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+impl ProgChange {
+    fn apply(self, slot: &ProgSlot) {
+        match self {
+            ProgChange::Keep => {}
+            ProgChange::Detach => drop(slot.replace(None)),
+            ProgChange::Attach(p) => drop(slot.replace(Some(p))),
+        }
+    }
+}
+
+fn check_addr(tb: &Attrs<'_>, extack: &ExtAck) -> Result {
+    let Some(attr) = tb.get(kernel::net::rtnl::IFLA_ADDRESS) else {
+        return Ok(());
+    };
+    if attr.data().len() != 6 {
+        return Err(extack.fail_attr(EINVAL, c_str!("MAC address must be 6 bytes"), attr));
+    }
+    if !dev::is_valid_ether_addr(attr.data()) {
+        return Err(extack.fail_attr(EADDRNOTAVAIL, c_str!("MAC address is not a valid unicast address"), attr));
+    }
+    Ok(())
+}
+
+#[vtable]
+impl LinkOps for Meta {
+    const KIND: &'static CStr = c_str!("meta");
+    const POLICY: &'static [Policy] = &POLICY;
+
+    fn setup(dev: &dev::Setup<'_>) {
+        const VLAN: u64 = features::HW_VLAN_CTAG_TX
+            | features::HW_VLAN_CTAG_RX
+            | features::HW_VLAN_STAG_TX
+            | features::HW_VLAN_STAG_RX;
+        const FEATURES: u64 = VLAN
+            | features::SG
+            | features::FRAGLIST
+            | features::HW_CSUM
+            | features::RXCSUM
+            | features::SCTP_CRC
+            | features::HIGHDMA
+            | features::GSO_SOFTWARE
+            | features::GSO_ENCAP_ALL;
+
+        dev.ether_setup();
+        dev.set_max_mtu(dev::ETH_MAX_MTU);
+        dev.update_flags(flags::NOARP, 0);
+        dev.update_priv_flags(
+            priv_flags::LIVE_ADDR_CHANGE
+                | priv_flags::PHONY_HEADROOM
+                | priv_flags::NO_QUEUE
+                | priv_flags::DISABLE_NETPOLL,
+            priv_flags::TX_SKB_SHARING,
+        );
+        dev.set_lltx(true);
+        let all = dev.features() | FEATURES;
+        dev.set_features(
+            all,
+            FEATURES,
+            FEATURES,
+            features::HW_CSUM | features::GSO_SOFTWARE,
+            all & !VLAN,
+        );
+        dev.set_tso_max_size(dev::GSO_MAX_SIZE);
+    }
+
+    fn validate(tb: &Attrs<'_>, _data: Option<&Attrs<'_>>, extack: &ExtAck) -> Result {
+        check_addr(tb, extack)
+    }
+
+    fn newlink(
+        rtnl: &Rtnl,
+        src_net: &Namespace,
+        dev: &NewDevice<'_, Self>,
+        tb: &Attrs<'_>,
+        data: Option<&Attrs<'_>>,
+        extack: &ExtAck,
+    ) -> Result {
+        let get = |kind| data.and_then(|d| d.get(kind));
+        let mode = match get(IFLA_META_MODE) {
+            None => META_L3,
+            Some(a) => match a.get_u32()? {
+                m @ (META_L2 | META_L3) => m,
+                _ => {
+                    return Err(extack.fail_attr(EINVAL, c_str!("Provided device mode can only be L2 or L3"), a))
+                }
+            },
+        };
+        let policy = get(IFLA_META_POLICY).map(|a| parse_policy(a, extack)).transpose()?;
+        let peer_policy = get(IFLA_META_PEER_POLICY).map(|a| parse_policy(a, extack)).transpose()?;
+        let scrub = get(IFLA_META_SCRUB).map(|a| a.get_u32()).transpose()?;
+        let peer_scrub = get(IFLA_META_PEER_SCRUB).map(|a| a.get_u32()).transpose()?;
+        let headroom = get(IFLA_META_HEADROOM).map(|a| a.get_u16()).transpose()?.unwrap_or(0);
+        let tailroom = get(IFLA_META_TAILROOM).map(|a| a.get_u16()).transpose()?.unwrap_or(0);
+        let peer_info = get(IFLA_META_PEER_INFO).map(|a| PeerInfo::parse(a, extack)).transpose()?;
+        let peer_tb = peer_info.as_ref().map(|p| p.attrs());
+        if let Some(ptb) = &peer_tb {
+            check_addr(ptb, extack)?;
+        }
+        let tbp = peer_tb.unwrap_or(*tb);
+        if mode != META_L2 && (tb.has(rtnl::IFLA_ADDRESS) || tbp.has(rtnl::IFLA_ADDRESS)) {
+            return Err(extack.fail(EOPNOTSUPP, c_str!("MAC address is not supported in L3 mode")));
+        }
+        // Take the programs before creating anything: a bad fd changes nothing.
+        let prog = parse_prog(data, IFLA_META_BPF_FD, extack)?;
+        let peer_prog = parse_prog(data, IFLA_META_PEER_BPF_FD, extack)?;
+
+        let net = rtnl::link_get_net(rtnl, src_net, &tbp)?;
+        let name = peer_tb.as_ref().and_then(|t| t.get(rtnl::IFLA_IFNAME));
+        let peer = dev.create_peer(rtnl, &net, name, &tbp, extack)?;
+        let l2 = mode == META_L2;
+        {
+            let s = peer.setup();
+            s.inherit_tso_max(dev);
+            if l2 {
+                if !peer_tb.as_ref().is_some_and(|t| t.has(rtnl::IFLA_ADDRESS)) {
+                    s.random_mac();
+                }
+                s.update_flags(0, flags::NOARP);
+            }
+            if let Some(info) = &peer_info {
+                if dev.ifindex() != 0 {
+                    s.set_ifindex(info.ifindex());
+                }
+            }
+            s.set_needed_room(headroom, tailroom);
+        }
+        {
+            let s = dev.setup();
+            if l2 {
+                if !tb.has(rtnl::IFLA_ADDRESS) {
+                    s.random_mac();
+                }
+                s.update_flags(0, flags::NOARP);
+            }
+            s.set_needed_room(headroom, tailroom);
+        }
+        for (end, primary, policy, scrub, prog) in [
+            (&*peer, false, peer_policy, peer_scrub, peer_prog),
+            (&**dev, true, policy, scrub, prog),
+        ] {
+            let d = end.data();
+            d.primary.store(primary, Relaxed);
+            d.mode.store(mode, Relaxed);
+            d.policy.store(policy.unwrap_or(META_PASS as i32), Relaxed);
+            d.scrub.store(scrub.unwrap_or(META_SCRUB_DEFAULT) == META_SCRUB_DEFAULT, Relaxed);
+            prog.apply(&d.prog);
+        }
+        rtnl::register_pair(rtnl, dev, peer)
+    }
+
+    fn changelink(
+        rtnl: &Rtnl,
+        dev: &DriverDevice<Self>,
+        _tb: &Attrs<'_>,
+        data: Option<&Attrs<'_>>,
+        extack: &ExtAck,
+    ) -> Result {
+        if !dev.data().is_primary() {
+            return Err(extack.fail(
+                EACCES,
+                c_str!("meta link settings can be changed only through the primary device"),
+            ));
+        }
+        let Some(data) = data else {
+            return Ok(());
+        };
+        for (kind, msg) in [
+            (IFLA_META_MODE, c_str!("meta operating mode cannot be changed after device creation")),
+            (IFLA_META_SCRUB, c_str!("meta scrubbing cannot be changed after device creation")),
+            (IFLA_META_PEER_SCRUB, c_str!("meta scrubbing cannot be changed after device creation")),
+            (IFLA_META_HEADROOM, c_str!("meta headroom cannot be changed after device creation")),
+            (IFLA_META_TAILROOM, c_str!("meta tailroom cannot be changed after device creation")),
+            (IFLA_META_PEER_INFO, c_str!("meta peer info cannot be changed after device creation")),
+        ] {
+            if let Some(a) = data.get(kind) {
+                return Err(extack.fail_attr(EACCES, msg, a));
+            }
+        }
+        let peer = dev.peer_rtnl(rtnl);
+        // Check everything first, then apply: an error changes nothing.
+        let policy = data.get(IFLA_META_POLICY).map(|a| parse_policy(a, extack)).transpose()?;
+        let peer_policy = data.get(IFLA_META_PEER_POLICY).map(|a| parse_policy(a, extack)).transpose()?;
+        let prog = parse_prog(Some(data), IFLA_META_BPF_FD, extack)?;
+        let peer_prog = parse_prog(Some(data), IFLA_META_PEER_BPF_FD, extack)?;
+        let needs_peer = peer_policy.is_some() || !matches!(peer_prog, ProgChange::Keep);
+        if needs_peer && peer.is_none() {
+            return Err(extack.fail(ENOTCONN, c_str!("meta peer device is gone")));
+        }
+        if let Some(p) = policy {
+            dev.data().policy.store(p, Relaxed);
+        }
+        prog.apply(&dev.data().prog);
+        if let Some(peer) = peer {
+            if let Some(p) = peer_policy {
+                peer.data().policy.store(p, Relaxed);
+            }
+            peer_prog.apply(&peer.data().prog);
+        }
+        Ok(())
+    }
+
+    fn get_size(_dev: &DriverDevice<Self>) -> usize {
+        nl::total_size(1) // IFLA_META_PRIMARY
+            + 6 * nl::total_size(4) // POLICY, PEER_POLICY, MODE, SCRUB, PEER_SCRUB, BPF_ID
+            + nl::total_size(4) // PEER_BPF_ID
+            + 2 * nl::total_size(2) // HEADROOM, TAILROOM
+    }
+
+    fn fill_info(rtnl: &Rtnl, w: &mut MsgWriter<'_>, dev: &DriverDevice<Self>) -> Result {
+        let me = dev.data();
+        w.put_u8(IFLA_META_PRIMARY, me.is_primary().into())?;
+        w.put_u32(IFLA_META_POLICY, me.policy.load(Relaxed) as u32)?;
+        w.put_u32(IFLA_META_MODE, me.mode.load(Relaxed))?;
+        w.put_u32(IFLA_META_SCRUB, scrub_value(me))?;
+        w.put_u16(IFLA_META_HEADROOM, dev.needed_headroom())?;
+        w.put_u32(IFLA_META_BPF_ID, me.prog.id())?;
+        if let Some(peer) = dev.peer_rtnl(rtnl) {
+            let p = peer.data();
+            w.put_u32(IFLA_META_PEER_POLICY, p.policy.load(Relaxed) as u32)?;
+            w.put_u32(IFLA_META_PEER_SCRUB, scrub_value(p))?;
+            w.put_u32(IFLA_META_PEER_BPF_ID, p.prog.id())?;
+        }
+        Ok(())
+    }
+
+    fn get_link_net<'a>(rtnl: &'a Rtnl, dev: &'a DriverDevice<Self>) -> &'a Namespace {
+        match dev.peer_rtnl(rtnl) {
+            Some(peer) => peer.net(rtnl),
+            None => dev.net(rtnl),
+        }
+    }
+}
+
+fn scrub_value(end: &MetaEnd) -> u32 {
+    if end.scrub.load(Relaxed) {
+        META_SCRUB_DEFAULT
+    } else {
+        META_SCRUB_NONE
+    }
+}
+
+struct MetaModule {
+    _reg: Pin<KBox<rtnl::Registration<Meta>>>,
+}
+
+impl kernel::Module for MetaModule {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        Ok(Self {
+            _reg: KBox::pin_init(rtnl::Registration::new(), GFP_KERNEL)?,
+        })
+    }
+}
