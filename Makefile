@@ -5,6 +5,7 @@
 #   make setup     install the tools (Debian 12), idempotent
 #   make kernel    unpack, patch (rust/*.patch), configure and build the kernel
 #   make           build meta/meta.ko against that kernel
+#   make tools     build tools/metactl (cargo) and the BPF samples (clang)
 #   make run       all of the above, then boot the VM and show a meta pair
 #   make check     all of the above, then run the selftests in the VM
 #
@@ -18,9 +19,9 @@ export FLAVOUR
 KDIR ?= $(shell scripts/kernel.sh kdir $(FLAVOUR))
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
 	BINDGEN=$(HOME)/.cargo/bin/bindgen
-export PATH := /usr/lib/llvm-19/bin:$(PATH)
+export PATH := /usr/lib/llvm-19/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all modules clean setup kernel run check clippy rustfmt rustfmtcheck
+.PHONY: all modules clean setup kernel run check clippy rustfmt rustfmtcheck tools metactl samples
 
 all: modules
 
@@ -28,13 +29,15 @@ modules:
 	$(KMAKE) modules
 
 clippy:
-	$(KMAKE) CLIPPY=1 modules
+	touch meta/meta.rs
+	$(KMAKE) CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver modules
 
+# The module is formatted with the kernel's rustfmt settings.
 rustfmt:
-	$(KMAKE) rustfmt
+	rustfmt --config-path $(KDIR)/.rustfmt.toml meta/meta.rs
 
 rustfmtcheck:
-	$(KMAKE) rustfmtcheck
+	rustfmt --check --config-path $(KDIR)/.rustfmt.toml meta/meta.rs
 
 clean:
 	$(KMAKE) clean
@@ -42,13 +45,21 @@ clean:
 setup:
 	scripts/setup.sh
 
+tools: metactl samples
+
+metactl:
+	cargo build --release --locked --manifest-path tools/metactl/Cargo.toml
+
+samples:
+	$(MAKE) -C samples/bpf
+
 kernel: setup
 	scripts/kernel.sh build $(FLAVOUR)
 
 run: kernel
-	$(MAKE) modules
+	$(MAKE) modules tools
 	scripts/vm.sh run
 
 check: kernel
-	$(MAKE) modules
+	$(MAKE) modules tools
 	scripts/vm.sh check

@@ -16,7 +16,10 @@ use kernel::{
     bpf::{NetContext, Prog, ProgSlot, ProgType, Verdict},
     c_str,
     net::{
-        dev::{self, features, flags, priv_flags, Device, Driver, DriverDevice, SockAddr, Stats64, TxStatus},
+        dev::{
+            self, features, flags, priv_flags, Device, Driver, DriverDevice, SockAddr, Stats64,
+            TxStatus,
+        },
         nl::{self, Attr, Attrs, ExtAck, MsgWriter, Policy},
         rtnl::{self, LinkOps, NewDevice, PeerInfo, Rtnl},
         skb::{DropReason, SkBuff, ETH_HLEN},
@@ -190,9 +193,7 @@ impl Driver for Meta {
                     drop_skb(dev, skb, Counter::DropProg, DropReason::TcEgress)
                 }
                 Verdict::Drop => drop_skb(dev, skb, Counter::DropPolicy, DropReason::TcEgress),
-                Verdict::Other(_) => {
-                    drop_skb(dev, skb, Counter::DropVerdict, DropReason::TcEgress)
-                }
+                Verdict::Other(_) => drop_skb(dev, skb, Counter::DropVerdict, DropReason::TcEgress),
             }
         })
     }
@@ -289,7 +290,11 @@ static POLICY: [Policy; IFLA_META_MAX as usize + 1] = [
 fn parse_policy(attr: &Attr, extack: &ExtAck) -> Result<i32> {
     match attr.get_u32()? {
         p @ (META_PASS | META_DROP) => Ok(p as i32),
-        _ => Err(extack.fail_attr(EINVAL, c_str!("Provided default xmit policy not supported"), attr)),
+        _ => Err(extack.fail_attr(
+            EINVAL,
+            c_str!("Provided default xmit policy not supported"),
+            attr,
+        )),
     }
 }
 
@@ -310,7 +315,11 @@ fn parse_prog(data: Option<&Attrs<'_>>, kind: u16, extack: &ExtAck) -> Result<Pr
     }
     match Prog::get(fd, ProgType::SchedCls) {
         Ok(p) => Ok(ProgChange::Attach(p)),
-        Err(e) if e == EBADF => Err(extack.fail_attr(EBADF, c_str!("Program fd is not an open file descriptor"), attr)),
+        Err(e) if e == EBADF => Err(extack.fail_attr(
+            EBADF,
+            c_str!("Program fd is not an open file descriptor"),
+            attr,
+        )),
         Err(e) if e == EINVAL => Err(extack.fail_attr(
             EINVAL,
             c_str!("Program fd does not refer to a SCHED_CLS BPF program"),
@@ -338,7 +347,11 @@ fn check_addr(tb: &Attrs<'_>, extack: &ExtAck) -> Result {
         return Err(extack.fail_attr(EINVAL, c_str!("MAC address must be 6 bytes"), attr));
     }
     if !dev::is_valid_ether_addr(attr.data()) {
-        return Err(extack.fail_attr(EADDRNOTAVAIL, c_str!("MAC address is not a valid unicast address"), attr));
+        return Err(extack.fail_attr(
+            EADDRNOTAVAIL,
+            c_str!("MAC address is not a valid unicast address"),
+            attr,
+        ));
     }
     Ok(())
 }
@@ -386,7 +399,30 @@ impl LinkOps for Meta {
     }
 
     fn validate(tb: &Attrs<'_>, _data: Option<&Attrs<'_>>, extack: &ExtAck) -> Result {
-        check_addr(tb, extack)
+        check_addr(tb, extack)?;
+        // rtnetlink parses link data liberally: it ignores unknown types and accepts
+        // integers longer than their type. Refuse both, so that a typo is an error.
+        let Some(info) = tb.get(rtnl::IFLA_LINKINFO) else {
+            return Ok(());
+        };
+        let data = info.nested().filter(|a| a.kind() == rtnl::IFLA_INFO_DATA);
+        for a in data.flat_map(|d| d.nested()) {
+            let size = match a.kind() {
+                IFLA_META_PEER_INFO => continue,
+                IFLA_META_PRIMARY => 1,
+                IFLA_META_HEADROOM | IFLA_META_TAILROOM => 2,
+                IFLA_META_POLICY..=IFLA_META_PEER_SCRUB | IFLA_META_PAIRING..=IFLA_META_MAX => 4,
+                _ => return Err(extack.fail_attr(EINVAL, c_str!("Unknown meta attribute"), a)),
+            };
+            if a.data().len() != size {
+                return Err(extack.fail_attr(
+                    EINVAL,
+                    c_str!("meta attribute has the wrong size"),
+                    a,
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn newlink(
@@ -403,24 +439,43 @@ impl LinkOps for Meta {
             Some(a) => match a.get_u32()? {
                 m @ (META_L2 | META_L3) => m,
                 _ => {
-                    return Err(extack.fail_attr(EINVAL, c_str!("Provided device mode can only be L2 or L3"), a))
+                    return Err(extack.fail_attr(
+                        EINVAL,
+                        c_str!("Provided device mode can only be L2 or L3"),
+                        a,
+                    ))
                 }
             },
         };
-        let policy = get(IFLA_META_POLICY).map(|a| parse_policy(a, extack)).transpose()?;
-        let peer_policy = get(IFLA_META_PEER_POLICY).map(|a| parse_policy(a, extack)).transpose()?;
+        let policy = get(IFLA_META_POLICY)
+            .map(|a| parse_policy(a, extack))
+            .transpose()?;
+        let peer_policy = get(IFLA_META_PEER_POLICY)
+            .map(|a| parse_policy(a, extack))
+            .transpose()?;
         let scrub = get(IFLA_META_SCRUB).map(|a| a.get_u32()).transpose()?;
         let peer_scrub = get(IFLA_META_PEER_SCRUB).map(|a| a.get_u32()).transpose()?;
-        let headroom = get(IFLA_META_HEADROOM).map(|a| a.get_u16()).transpose()?.unwrap_or(0);
-        let tailroom = get(IFLA_META_TAILROOM).map(|a| a.get_u16()).transpose()?.unwrap_or(0);
-        let peer_info = get(IFLA_META_PEER_INFO).map(|a| PeerInfo::parse(a, extack)).transpose()?;
+        let headroom = get(IFLA_META_HEADROOM)
+            .map(|a| a.get_u16())
+            .transpose()?
+            .unwrap_or(0);
+        let tailroom = get(IFLA_META_TAILROOM)
+            .map(|a| a.get_u16())
+            .transpose()?
+            .unwrap_or(0);
+        let peer_info = get(IFLA_META_PEER_INFO)
+            .map(|a| PeerInfo::parse(a, extack))
+            .transpose()?;
         let peer_tb = peer_info.as_ref().map(|p| p.attrs());
         if let Some(ptb) = &peer_tb {
             check_addr(ptb, extack)?;
         }
         let tbp = peer_tb.unwrap_or(*tb);
         if mode != META_L2 && (tb.has(rtnl::IFLA_ADDRESS) || tbp.has(rtnl::IFLA_ADDRESS)) {
-            return Err(extack.fail(EOPNOTSUPP, c_str!("MAC address is not supported in L3 mode")));
+            return Err(extack.fail(
+                EOPNOTSUPP,
+                c_str!("MAC address is not supported in L3 mode"),
+            ));
         }
         // Take the programs before creating anything: a bad fd changes nothing.
         let prog = parse_prog(data, IFLA_META_BPF_FD, extack)?;
@@ -464,7 +519,10 @@ impl LinkOps for Meta {
             d.primary.store(primary, Relaxed);
             d.mode.store(mode, Relaxed);
             d.policy.store(policy.unwrap_or(META_PASS as i32), Relaxed);
-            d.scrub.store(scrub.unwrap_or(META_SCRUB_DEFAULT) == META_SCRUB_DEFAULT, Relaxed);
+            d.scrub.store(
+                scrub.unwrap_or(META_SCRUB_DEFAULT) == META_SCRUB_DEFAULT,
+                Relaxed,
+            );
             prog.apply(&d.prog);
         }
         rtnl::register_pair(rtnl, dev, peer)
@@ -487,12 +545,30 @@ impl LinkOps for Meta {
             return Ok(());
         };
         for (kind, msg) in [
-            (IFLA_META_MODE, c_str!("meta operating mode cannot be changed after device creation")),
-            (IFLA_META_SCRUB, c_str!("meta scrubbing cannot be changed after device creation")),
-            (IFLA_META_PEER_SCRUB, c_str!("meta scrubbing cannot be changed after device creation")),
-            (IFLA_META_HEADROOM, c_str!("meta headroom cannot be changed after device creation")),
-            (IFLA_META_TAILROOM, c_str!("meta tailroom cannot be changed after device creation")),
-            (IFLA_META_PEER_INFO, c_str!("meta peer info cannot be changed after device creation")),
+            (
+                IFLA_META_MODE,
+                c_str!("meta operating mode cannot be changed after device creation"),
+            ),
+            (
+                IFLA_META_SCRUB,
+                c_str!("meta scrubbing cannot be changed after device creation"),
+            ),
+            (
+                IFLA_META_PEER_SCRUB,
+                c_str!("meta scrubbing cannot be changed after device creation"),
+            ),
+            (
+                IFLA_META_HEADROOM,
+                c_str!("meta headroom cannot be changed after device creation"),
+            ),
+            (
+                IFLA_META_TAILROOM,
+                c_str!("meta tailroom cannot be changed after device creation"),
+            ),
+            (
+                IFLA_META_PEER_INFO,
+                c_str!("meta peer info cannot be changed after device creation"),
+            ),
         ] {
             if let Some(a) = data.get(kind) {
                 return Err(extack.fail_attr(EACCES, msg, a));
@@ -500,8 +576,14 @@ impl LinkOps for Meta {
         }
         let peer = dev.peer_rtnl(rtnl);
         // Check everything first, then apply: an error changes nothing.
-        let policy = data.get(IFLA_META_POLICY).map(|a| parse_policy(a, extack)).transpose()?;
-        let peer_policy = data.get(IFLA_META_PEER_POLICY).map(|a| parse_policy(a, extack)).transpose()?;
+        let policy = data
+            .get(IFLA_META_POLICY)
+            .map(|a| parse_policy(a, extack))
+            .transpose()?;
+        let peer_policy = data
+            .get(IFLA_META_PEER_POLICY)
+            .map(|a| parse_policy(a, extack))
+            .transpose()?;
         let prog = parse_prog(Some(data), IFLA_META_BPF_FD, extack)?;
         let peer_prog = parse_prog(Some(data), IFLA_META_PEER_BPF_FD, extack)?;
         let needs_peer = peer_policy.is_some() || !matches!(peer_prog, ProgChange::Keep);
@@ -535,12 +617,19 @@ impl LinkOps for Meta {
         w.put_u32(IFLA_META_MODE, me.mode.load(Relaxed))?;
         w.put_u32(IFLA_META_SCRUB, scrub_value(me))?;
         w.put_u16(IFLA_META_HEADROOM, dev.needed_headroom())?;
-        w.put_u32(IFLA_META_BPF_ID, me.prog.id())?;
+        w.put_u16(IFLA_META_TAILROOM, dev.needed_tailroom())?;
+        // Programs are the host's business: only the primary shows them, so that nobody in
+        // the peer's namespace learns which programs police it.
+        if me.is_primary() {
+            w.put_u32(IFLA_META_BPF_ID, me.prog.id())?;
+        }
         if let Some(peer) = dev.peer_rtnl(rtnl) {
             let p = peer.data();
             w.put_u32(IFLA_META_PEER_POLICY, p.policy.load(Relaxed) as u32)?;
             w.put_u32(IFLA_META_PEER_SCRUB, scrub_value(p))?;
-            w.put_u32(IFLA_META_PEER_BPF_ID, p.prog.id())?;
+            if me.is_primary() {
+                w.put_u32(IFLA_META_PEER_BPF_ID, p.prog.id())?;
+            }
         }
         Ok(())
     }

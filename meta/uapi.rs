@@ -12,7 +12,6 @@ pub(crate) const IFLA_META_SCRUB: u16 = 6;
 pub(crate) const IFLA_META_PEER_SCRUB: u16 = 7;
 pub(crate) const IFLA_META_HEADROOM: u16 = 8;
 pub(crate) const IFLA_META_TAILROOM: u16 = 9;
-#[expect(dead_code, reason = "reserved for a single-device mode; the policy rejects it")]
 pub(crate) const IFLA_META_PAIRING: u16 = 10;
 pub(crate) const IFLA_META_BPF_FD: u16 = 11;
 pub(crate) const IFLA_META_PEER_BPF_FD: u16 = 12;

@@ -10,7 +10,7 @@ VNG_VERSION=1.42
 
 PKGS=(
 	linux-source-6.12 rustc-web rust-web-src
-	clang-19 lld-19 llvm-19 libclang-19-dev
+	clang-19 lld-19 llvm-19 libclang-19-dev rust-web-clippy rustfmt-web
 	build-essential bc bison flex libelf-dev libssl-dev cpio kmod rsync xz-utils python3
 	qemu-system-x86 udev busybox-static
 	iproute2 ethtool iputils-ping iperf3 sockperf bpftool libbpf-dev
@@ -26,6 +26,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 	step "apt-get update" "$META_LOGDIR/apt-update.log" apt-get update
 	step "apt-get install ${missing[*]}" "$META_LOGDIR/apt-install.log" \
 		apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+	say "cargo not found: these machines have rustup's toolchain in ~/.cargo/bin (Debian's cargo is too old)"
+	exit 1
 fi
 
 if ! bindgen --version 2>/dev/null | grep -q "$BINDGEN_VERSION"; then

@@ -231,3 +231,158 @@ meta_exit() {
 	log "all $META_CHECKS checks passed"
 	exit "$ksft_pass"
 }
+
+# --- meta-specific helpers --------------------------------------------------
+
+METACTL=${METACTL:-$META_REPO/tools/metactl/target/release/metactl}
+BPF_DIR=${BPF_DIR:-$META_REPO/samples/bpf}
+
+require_metactl() {
+	[ -x "$METACTL" ] || skip "$METACTL is not built (make tools)"
+}
+
+metactl() {
+	"$METACTL" "$@"
+}
+
+# expect_err WHAT ERRNO MSG CMD...: CMD must fail with exit code ERRNO (metactl
+# exits with the errno of the kernel's answer) and print MSG (the extended ack
+# message; empty: not checked) on stderr.
+expect_err() {
+	local what=$1 errno=$2 msg=$3 out rc
+	shift 3
+	out=$("$@" 2>&1 </dev/null)
+	rc=$?
+	if [ "$rc" -ne "$errno" ]; then
+		fail "$what: exit $rc, want $errno: $out"
+		return 1
+	fi
+	if [ -n "$msg" ] && [[ "$out" != *"$msg"* ]]; then
+		fail "$what: errno $errno but message '$out', want '$msg'"
+		return 1
+	fi
+	ok "$what: errno $errno${msg:+, '$msg'}"
+}
+
+# meta_state [NS...]: a snapshot of every meta device of the initial netns
+# (attributes of both ends, program ids, counters) and of the links of the
+# initial netns and of each NS, to show that a refused request changed
+# nothing.
+meta_state() {
+	local ns
+	"$METACTL" show --json
+	ip -o link show
+	for ns in "$@"; do
+		ip -n "$ns" -o link show
+	done
+}
+
+# counter DEV NAME [NS]: the ethtool -S counter NAME of DEV.
+counter() {
+	local nsarg=()
+	[ -n "${3:-}" ] && nsarg=(ip netns exec "$3")
+	"${nsarg[@]}" ethtool -S "$1" | awk -v n="$2:" '$1 == n { print $2 }'
+}
+
+# count_during DEV NAME NS WANT WHAT CMD...: run CMD; the counter NAME of DEV
+# (in NS, empty: the initial netns) must grow by exactly WANT. WANT "sent"
+# means the number of requests the last ping reported as transmitted (a ping
+# whose packets are dropped on its own host gets ENOBUFS and sends more).
+count_during() {
+	local dev=$1 name=$2 ns=$3 want=$4 what=$5 a b
+	shift 5
+	a=$(counter "$dev" "$name" "$ns")
+	"$@"
+	b=$(counter "$dev" "$name" "$ns")
+	[ "$want" = sent ] && want=$PING_SENT
+	check_eq "$what" "$((b - a))" "$want"
+}
+
+# pings NS DST COUNT [ARGS...]: ping DST from NS (empty: the initial netns);
+# sets PING_SENT to the requests sent and PING_RECEIVED to the replies.
+pings() {
+	local ns=$1 dst=$2 count=$3 out nsarg=()
+	shift 3
+	[ -n "$ns" ] && nsarg=(ip netns exec "$ns")
+	out=$("${nsarg[@]}" ping -c "$count" -i 0.2 -W 1 -q "$@" "$dst" 2>&1)
+	PING_SENT=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' <<<"$out")
+	PING_RECEIVED=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$out")
+	: "${PING_SENT:=0}" "${PING_RECEIVED:=0}"
+}
+
+# no_ipv6 NS...: no IPv6 on new links of NS (and the initial netns when NS is
+# empty), so that counters only see the test's own packets.
+no_ipv6() {
+	local ns
+	for ns in "$@"; do
+		if [ -z "$ns" ]; then
+			sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1
+		else
+			ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 \
+				net.ipv6.conf.all.disable_ipv6=1
+		fi
+	done
+}
+
+mount_bpffs() {
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+}
+
+# pin_prog OBJ PATH [TYPE]: load the first program of OBJ and pin it at PATH;
+# prints its id.
+pin_prog() {
+	local obj=$1 path=$2 type=${3:-classifier}
+	bpftool prog load "$obj" "$path" type "$type" >/dev/null || return 1
+	bpftool -j prog show pinned "$path" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+
+# prog_alive ID: whether program ID still exists.
+prog_alive() {
+	bpftool prog show id "$1" >/dev/null 2>&1
+}
+
+# map_value PINNED KEY: the value at u32 KEY of the pinned array map, as a
+# number (little endian; works with and without BTF).
+map_value() {
+	bpftool -j map dump pinned "$1" | python3 -c '
+import json, sys
+key = int(sys.argv[1])
+for e in json.load(sys.stdin):
+    k, v = e.get("key"), e.get("value")
+    if isinstance(k, list):
+        k = int.from_bytes(bytes(int(x, 16) for x in k), "little")
+    if k != key:
+        continue
+    if isinstance(v, list):
+        v = int.from_bytes(bytes(int(x, 16) for x in v), "little")
+    print(v)' "$2"
+}
+
+# map_set_u32 PINNED KEY VALUE: set a u32 of a pinned array map.
+map_set_u32() {
+	local b=() k=() i
+	for i in 0 8 16 24; do
+		k+=($((($2 >> i) & 255)))
+		b+=($((($3 >> i) & 255)))
+	done
+	bpftool map update pinned "$1" key "${k[@]}" value "${b[@]}"
+}
+
+# link_stat NS DEV DIR FIELD: a field of "ip -s link" (stats64), e.g. rx packets.
+link_stat() {
+	local nsarg=()
+	[ -n "$1" ] && nsarg=(-n "$1")
+	ip "${nsarg[@]}" -j -s link show "$2" | python3 -c \
+		"import json,sys; print(json.load(sys.stdin)[0]['stats64']['$3']['$4'])"
+}
+
+# meta_pair NS [ARGS...]: the pair mh (initial netns, 10.10.0.1) and mp (NS,
+# 10.10.0.2), up, created by metactl with ARGS.
+meta_pair() {
+	local ns=$1
+	shift
+	metactl add mh --peer-name mp --peer-netns "$ns" "$@" &&
+		ip addr add 10.10.0.1/24 dev mh &&
+		ip -n "$ns" addr add 10.10.0.2/24 dev mp &&
+		ip link set mh up && ip -n "$ns" link set mp up
+}

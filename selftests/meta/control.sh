@@ -1,0 +1,148 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Control plane of meta: only the primary is a handle, and every malformed
+# request gets a precise errno and extended ack message and changes nothing
+# (no device appears or changes, no program reference is kept).
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+
+require_root
+require_cmd ip bpftool python3 setpriv
+require_metactl
+load_meta || meta_exit
+mount_bpffs
+setup_ns POD || meta_exit
+no_ipv6 "" "$POD"
+
+P=/sys/fs/bpf/meta-control-$$
+mkdir -p "$P"
+defer rm -rf "$P"
+PASS_ID=$(pin_prog "$BPF_DIR/pass.bpf.o" "$P/pass") || { fail "load pass.bpf.o"; meta_exit; }
+XDP_ID=$(pin_prog "$BPF_DIR/pass.bpf.o" "$P/xdp" xdp) || { fail "load pass.bpf.o as XDP"; meta_exit; }
+
+check "metactl add mh --peer-name mp --peer-netns POD" \
+	metactl add mh --peer-name mp --peer-netns "$POD" || meta_exit
+defer ip link del mh
+check "attach a program to the primary" metactl attach mh --primary --pinned "$P/pass"
+check "attach a program to the peer" metactl attach mh --peer --pinned "$P/pass"
+
+before=$(meta_state "$POD")
+
+# refused WHAT ERRNO MSG CMD...: the request is refused as expected and the
+# state of both namespaces is what it was.
+refused() {
+	expect_err "$@" || return 1
+	local now
+	now=$(meta_state "$POD")
+	if [ "$now" != "$before" ]; then
+		fail "$1: the state changed"
+		diff <(echo "$before") <(echo "$now") | sed 's/^/#   /'
+		before=$now
+	else
+		ok "$1: nothing changed"
+	fi
+}
+
+u32() { printf '%02x%02x%02x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)); }
+new() { metactl raw new --name mx "$@"; }
+chg() { metactl raw change --name mh "$@"; }
+
+log "malformed creation requests"
+refused "PRIMARY is read-only" 22 "Primary attribute is read-only" new --data 2=01
+refused "BPF_ID is read-only" 22 "Program id is read-only" new --data 13="$(u32 1)"
+refused "PEER_BPF_ID is read-only" 22 "Program id is read-only" new --data 14="$(u32 1)"
+refused "PAIRING is reserved" 22 "Pairing mode is not supported" new --data 10="$(u32 0)"
+refused "MODE 2 is out of range" 22 "Provided device mode can only be L2 or L3" new --data 5="$(u32 2)"
+refused "POLICY 1 is not a policy" 22 "Provided default xmit policy not supported" new --data 3="$(u32 1)"
+refused "PEER_POLICY 7 is not a policy" 22 "Provided default xmit policy not supported" new --data 4="$(u32 7)"
+refused "SCRUB 2 is out of range" 34 "integer out of range" new --data 6="$(u32 2)"
+refused "PEER_SCRUB 9 is out of range" 34 "integer out of range" new --data 7="$(u32 9)"
+refused "MODE in 2 bytes is too short" 34 "Attribute failed policy validation" new --data 5=0100
+refused "MODE in 8 bytes is too long" 22 "meta attribute has the wrong size" new --data 5=0100000000000000
+refused "HEADROOM in 4 bytes is too long" 22 "meta attribute has the wrong size" new --data 8="$(u32 64)"
+refused "BPF_FD in 8 bytes is too long" 22 "meta attribute has the wrong size" new --data 11=ffffffffffffffff
+refused "unknown attribute 15" 22 "Unknown meta attribute" new --data 15="$(u32 0)"
+refused "unknown attribute 0" 22 "Unknown meta attribute" new --data 0="$(u32 0)"
+refused "PEER_INFO without an ifinfomsg" 34 "Attribute failed policy validation" new --peer-info 0000000000000000
+refused "PEER_INFO with a negative ifindex" 22 "ifindex can't be negative" \
+	new --peer-info "00000000ffffffff0000000000000000"
+# ifinfomsg, then IFLA_IFNAME (3) of 20 characters.
+refused "PEER_INFO with a name too long" 34 "Attribute failed policy validation" \
+	new --peer-info "00000000000000000000000000000000180003006161616161616161616161616161616161616161"
+# ifinfomsg, then IFLA_NET_NS_PID (19) of a process that does not exist.
+refused "PEER_INFO with a netns pid that does not exist" 3 "" \
+	new --peer-info "00000000000000000000000000000000080013003f420f00"
+refused "BPF_FD of a closed fd" 9 "Program fd is not an open file descriptor" new --data 11="$(u32 999)"
+refused "BPF_FD of a file that is not a BPF program" 22 \
+	"Program fd does not refer to a SCHED_CLS BPF program" new --data 12="$(u32 0)"
+refused "attach an XDP program" 22 "Program fd does not refer to a SCHED_CLS BPF program" \
+	metactl attach mh --primary --pinned "$P/xdp"
+refused "MAC address in L3 mode" 95 "MAC address is not supported in L3 mode" \
+	new --link-attr 1=020000000001
+refused "multicast MAC address in L2 mode" 99 "MAC address is not a valid unicast address" \
+	new --link-attr 1=010000000001 --data 5="$(u32 0)"
+refused "MAC address of 4 bytes" 22 "MAC address must be 6 bytes" \
+	new --link-attr 1=02000001 --data 5="$(u32 0)"
+refused "a name that exists" 17 "" metactl add mh
+refused "a peer name that exists" 17 "" metactl add mx --peer-name mh
+
+log "changes after creation"
+refused "MODE after creation" 13 "meta operating mode cannot be changed after device creation" \
+	chg --data 5="$(u32 0)"
+refused "SCRUB after creation" 13 "meta scrubbing cannot be changed after device creation" \
+	chg --data 6="$(u32 0)"
+refused "PEER_SCRUB after creation" 13 "meta scrubbing cannot be changed after device creation" \
+	chg --data 7="$(u32 0)"
+refused "HEADROOM after creation" 13 "meta headroom cannot be changed after device creation" \
+	chg --data 8=4000
+refused "TAILROOM after creation" 13 "meta tailroom cannot be changed after device creation" \
+	chg --data 9=4000
+refused "PEER_INFO after creation" 13 "meta peer info cannot be changed after device creation" \
+	chg --peer-info 00000000000000000000000000000000
+refused "a bad policy with a good program leaves the program" 22 \
+	"Provided default xmit policy not supported" chg --data 3="$(u32 5)" --data 11="$(u32 0)"
+refused "MAC address change in L3 mode" 95 "" chg --link-attr 1=020000000002
+
+log "the peer is not a handle"
+peer="ip netns exec $POD $METACTL"
+refused "set through the peer" 13 "meta link settings can be changed only through the primary device" \
+	$peer set mp --policy drop
+refused "attach through the peer" 13 "meta link settings can be changed only through the primary device" \
+	$peer attach mp --primary --obj "$BPF_DIR/pass.bpf.o"
+refused "detach through the peer" 13 "meta link settings can be changed only through the primary device" \
+	$peer detach mp --peer
+show=$(ip netns exec "$POD" "$METACTL" show mp --json)
+check_eq "the peer shows no program ids" \
+	"$(python3 -c 'import json,sys; d=json.loads(sys.argv[1])[0]; print(d["prog_id"], d["peer_prog_id"], d["primary"])' "$show")" \
+	"None None False"
+
+log "privilege"
+refused "add without CAP_NET_ADMIN" 1 "" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$METACTL" add mu
+refused "detach without CAP_NET_ADMIN" 1 "" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$METACTL" detach mh --primary
+
+log "no program reference is left behind"
+show=$(metactl show mh --json)
+check_eq "the programs are still the ones attached" \
+	"$(python3 -c 'import json,sys; d=json.loads(sys.argv[1])[0]; print(d["prog_id"], d["peer_prog_id"])' "$show")" \
+	"$PASS_ID $PASS_ID"
+check "delete the pair" ip link del mh
+rm -f "$P/pass" "$P/xdp"
+for id in "$PASS_ID" "$XDP_ID"; do
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		prog_alive "$id" || break
+		sleep 0.5
+	done
+	if prog_alive "$id"; then
+		fail "program $id is still alive after its last user went away"
+	else
+		ok "program $id is freed"
+	fi
+done
+count_meta() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+check_eq "meta devices left in the initial netns" "$(metactl show --json | count_meta)" 0
+check_eq "meta devices left in the pod netns" "$(ip netns exec "$POD" "$METACTL" show --json | count_meta)" 0
+meta_exit

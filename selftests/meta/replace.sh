@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Replacing the program of an end while traffic flows loses no packet to a
+# torn state: a flood of pings crosses the pair while the primary's program
+# is replaced 40 times by another that passes too. Every ping is answered,
+# nothing is dropped, and the kernel log stays clean (the runner checks).
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+
+require_root
+require_cmd ip ping bpftool python3
+require_metactl
+load_meta || meta_exit
+mount_bpffs
+setup_ns POD || meta_exit
+no_ipv6 "" "$POD"
+P=/sys/fs/bpf/meta-replace-$$
+mkdir -p "$P"
+defer rm -rf "$P"
+for prog in pass next; do
+	pin_prog "$BPF_DIR/$prog.bpf.o" "$P/$prog" >/dev/null || { fail "load $prog.bpf.o"; meta_exit; }
+done
+check "pair" meta_pair "$POD" || meta_exit
+check "attach pass" metactl attach mh --primary --pinned "$P/pass"
+
+out=$(mktemp)
+defer rm -f "$out"
+ping -i 0.01 -c 1000 -W 2 -q 10.10.0.2 >"$out" 2>&1 &
+pid=$!
+n=0
+while kill -0 "$pid" 2>/dev/null && [ $n -lt 40 ]; do
+	prog=pass
+	[ $((n % 2)) = 0 ] && prog=next
+	metactl attach mh --primary --pinned "$P/$prog" || fail "replace $n"
+	n=$((n + 1))
+done
+wait "$pid"
+rc=$?
+[ $n -ge 10 ] && ok "$n replacements during the flood" || fail "only $n replacements during the flood"
+loss=$(sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p' "$out")
+check_eq "ping exit status" "$rc" 0
+check_eq "packet loss (%)" "$loss" 0
+drops=0
+for c in xmit_drop_prog xmit_drop_policy xmit_drop_verdict xmit_drop_no_peer xmit_drop_backlog; do
+	drops=$((drops + $(counter mh $c) + $(counter mp $c "$POD")))
+done
+check_eq "drops on either end" "$drops" 0
+passed=$(counter mh xmit_pass)
+[ "$passed" -ge 1000 ] && ok "$passed packets passed by the primary" || fail "$passed packets passed"
+meta_exit

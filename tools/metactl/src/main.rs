@@ -1,0 +1,1062 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! metactl: create, change, inspect and delete meta devices (BPF-programmable device pairs).
+
+mod ethtool;
+mod nl;
+mod uapi;
+
+use std::fs::File;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde_json::{json, Value};
+
+use nl::{Link, Msg, Socket};
+use uapi::*;
+
+#[derive(Parser)]
+#[command(
+    name = "metactl",
+    version,
+    about = "Control meta devices (BPF-programmable device pairs)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Create a meta pair
+    Add(AddArgs),
+    /// Delete a meta pair (either end)
+    Del {
+        /// Device name
+        name: String,
+    },
+    /// Change the policies (through the primary)
+    Set {
+        /// Device name (the primary)
+        name: String,
+        /// Verdict of the primary when it has no program
+        #[arg(long)]
+        policy: Option<Policy>,
+        /// Verdict of the peer when it has no program
+        #[arg(long)]
+        peer_policy: Option<Policy>,
+    },
+    /// Attach a SCHED_CLS program to one end (through the primary)
+    Attach(AttachArgs),
+    /// Detach the program of one end (through the primary)
+    Detach {
+        /// Device name (the primary)
+        name: String,
+        #[command(flatten)]
+        end: End,
+    },
+    /// Show meta devices
+    Show {
+        /// Only this device
+        name: Option<String>,
+        /// JSON output
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a raw RTM_NEWLINK of kind meta (for tests of bad input)
+    Raw(RawArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    L3,
+    L2,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Policy {
+    Pass,
+    Drop,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Scrub {
+    Default,
+    None,
+}
+
+impl Mode {
+    fn value(self) -> u32 {
+        match self {
+            Mode::L2 => META_L2,
+            Mode::L3 => META_L3,
+        }
+    }
+}
+
+impl Policy {
+    fn value(self) -> u32 {
+        match self {
+            Policy::Pass => META_PASS as u32,
+            Policy::Drop => META_DROP as u32,
+        }
+    }
+}
+
+impl Scrub {
+    fn value(self) -> u32 {
+        match self {
+            Scrub::Default => META_SCRUB_DEFAULT,
+            Scrub::None => META_SCRUB_NONE,
+        }
+    }
+}
+
+#[derive(Args)]
+struct AddArgs {
+    /// Name of the primary (default: chosen by the kernel)
+    name: Option<String>,
+    /// Name of the peer
+    #[arg(long, value_name = "NAME")]
+    peer_name: Option<String>,
+    /// Network namespace of the peer (/run/netns/NSNAME)
+    #[arg(long, value_name = "NSNAME")]
+    peer_netns: Option<String>,
+    #[arg(long)]
+    mode: Option<Mode>,
+    /// Verdict of the primary when it has no program
+    #[arg(long)]
+    policy: Option<Policy>,
+    /// Verdict of the peer when it has no program
+    #[arg(long)]
+    peer_policy: Option<Policy>,
+    #[arg(long)]
+    scrub: Option<Scrub>,
+    #[arg(long)]
+    peer_scrub: Option<Scrub>,
+    #[arg(long, value_name = "N")]
+    headroom: Option<u16>,
+    #[arg(long, value_name = "N")]
+    tailroom: Option<u16>,
+    /// Program of the primary: the first program of OBJ, or the one in section SEC
+    #[arg(long, value_name = "OBJ[:SEC]", conflicts_with = "prog_pinned")]
+    prog: Option<String>,
+    /// Program of the primary: a pinned program
+    #[arg(long, value_name = "PATH")]
+    prog_pinned: Option<PathBuf>,
+    /// Program of the peer: the first program of OBJ, or the one in section SEC
+    #[arg(long, value_name = "OBJ[:SEC]", conflicts_with = "peer_prog_pinned")]
+    peer_prog: Option<String>,
+    /// Program of the peer: a pinned program
+    #[arg(long, value_name = "PATH")]
+    peer_prog_pinned: Option<PathBuf>,
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct End {
+    /// The primary's program
+    #[arg(long)]
+    primary: bool,
+    /// The peer's program
+    #[arg(long)]
+    peer: bool,
+}
+
+impl End {
+    fn attr(&self) -> u16 {
+        if self.peer {
+            IFLA_META_PEER_BPF_FD
+        } else {
+            IFLA_META_BPF_FD
+        }
+    }
+}
+
+#[derive(Args)]
+struct AttachArgs {
+    /// Device name (the primary)
+    name: String,
+    #[command(flatten)]
+    end: End,
+    /// BPF ELF object
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "pinned",
+        conflicts_with = "pinned"
+    )]
+    obj: Option<PathBuf>,
+    /// Section of the program in the object (default: the first program)
+    #[arg(
+        long,
+        value_name = "SECTION",
+        requires = "obj",
+        conflicts_with = "pinned"
+    )]
+    sec: Option<String>,
+    /// A pinned program
+    #[arg(long, value_name = "PATH")]
+    pinned: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RawOp {
+    New,
+    Change,
+}
+
+#[derive(Args)]
+struct RawArgs {
+    op: RawOp,
+    /// Device name (new: IFLA_IFNAME; change: the existing device)
+    #[arg(long)]
+    name: Option<String>,
+    /// A top-level IFLA_* attribute: TYPE (number) = payload in hex (may be empty)
+    #[arg(long, value_name = "TYPE=HEX", value_parser = parse_raw_attr)]
+    link_attr: Vec<(u16, Vec<u8>)>,
+    /// An attribute inside IFLA_INFO_DATA: TYPE (number) = payload in hex (may be empty)
+    #[arg(long, value_name = "TYPE=HEX", value_parser = parse_raw_attr)]
+    data: Vec<(u16, Vec<u8>)>,
+    /// Omit IFLA_INFO_DATA
+    #[arg(long, conflicts_with_all = ["data", "peer_info"])]
+    no_data: bool,
+    /// An IFLA_META_PEER_INFO attribute with this payload (hex)
+    #[arg(long, value_name = "HEX", value_parser = parse_hex_arg)]
+    peer_info: Option<Hex>,
+}
+
+/// Raw payload bytes given in hex.
+#[derive(Clone)]
+struct Hex(Vec<u8>);
+
+fn parse_hex_arg(s: &str) -> Result<Hex, String> {
+    parse_hex(s).map(Hex)
+}
+
+fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
+    let s = s.strip_prefix("0x").unwrap_or(s);
+    let digits: Vec<u8> = s
+        .bytes()
+        .filter(|c| !matches!(c, b' ' | b':' | b'_'))
+        .collect();
+    if digits.len() & 1 == 1 {
+        return Err("odd number of hex digits".into());
+    }
+    digits
+        .chunks(2)
+        .map(|p| {
+            let p = std::str::from_utf8(p).map_err(|e| e.to_string())?;
+            u8::from_str_radix(p, 16).map_err(|_| format!("bad hex byte '{p}'"))
+        })
+        .collect()
+}
+
+fn parse_num_u16(s: &str) -> Result<u16, String> {
+    let r = match s.strip_prefix("0x") {
+        Some(h) => u16::from_str_radix(h, 16),
+        None => s.parse(),
+    };
+    r.map_err(|_| format!("bad attribute type '{s}' (a number up to 65535)"))
+}
+
+fn parse_raw_attr(s: &str) -> Result<(u16, Vec<u8>), String> {
+    let (t, h) = s.split_once('=').ok_or("expected TYPE=HEX")?;
+    Ok((parse_num_u16(t)?, parse_hex(h)?))
+}
+
+/// Why metactl failed.
+enum Failure {
+    /// A system call or the kernel refused: positive errno and the extended ack message.
+    Errno(i32, Option<String>),
+    /// Anything else (exit code 1).
+    Other(String),
+}
+
+impl From<nl::Error> for Failure {
+    fn from(e: nl::Error) -> Self {
+        match e {
+            nl::Error::Kernel(ack) => Failure::Errno(ack.errno, ack.msg),
+            nl::Error::Io(e) => e.into(),
+        }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        match e.raw_os_error() {
+            Some(n) => Failure::Errno(n, None),
+            None => Failure::Other(e.to_string()),
+        }
+    }
+}
+
+fn strerror(errno: i32) -> String {
+    // SAFETY: strerror returns a valid NUL-terminated string (we are single-threaded).
+    let s = unsafe { std::ffi::CStr::from_ptr(libc::strerror(errno)) };
+    s.to_string_lossy().into_owned()
+}
+
+type Res<T = ()> = Result<T, Failure>;
+
+/// A BPF program fd, with what keeps it alive.
+struct ProgFd(OwnedFd);
+
+/// Loads `OBJ[:SEC]`: `spec` is a path, or a path and a section after the last ':' when the
+/// whole string is not an existing file.
+fn load_prog_spec(spec: &str) -> Res<ProgFd> {
+    if Path::new(spec).exists() {
+        return load_prog(Path::new(spec), None);
+    }
+    match spec.rsplit_once(':') {
+        Some((obj, sec)) if !obj.is_empty() => load_prog(Path::new(obj), Some(sec)),
+        _ => load_prog(Path::new(spec), None),
+    }
+}
+
+/// Loads the program in section `sec` of `obj` (the first program when `sec` is None) as
+/// SCHED_CLS, and only that one.
+fn load_prog(obj: &Path, sec: Option<&str>) -> Res<ProgFd> {
+    use libbpf_rs::{ObjectBuilder, ProgramType};
+    let fail = |e: libbpf_rs::Error| Failure::Other(format!("{}: {e:#}", obj.display()));
+    let mut open = ObjectBuilder::default().open_file(obj).map_err(fail)?;
+    let pick = {
+        let progs: Vec<_> = open.progs().collect();
+        let found = match sec {
+            None => progs.first(),
+            Some(s) => progs
+                .iter()
+                .find(|p| p.section() == s)
+                .or_else(|| progs.iter().find(|p| p.name() == s)),
+        };
+        match found {
+            Some(p) => p.name().to_owned(),
+            None => {
+                return Err(Failure::Other(match sec {
+                    None => format!("{}: no BPF program in the object", obj.display()),
+                    Some(s) => format!("{}: no BPF program in section '{s}'", obj.display()),
+                }))
+            }
+        }
+    };
+    for mut p in open.progs_mut() {
+        if p.name() == pick.as_os_str() {
+            p.set_prog_type(ProgramType::SchedCls);
+        } else {
+            p.set_autoload(false);
+        }
+    }
+    let loaded = open.load().map_err(fail)?;
+    let prog = loaded
+        .progs()
+        .find(|p| p.name() == pick.as_os_str())
+        .ok_or_else(|| Failure::Other(format!("{}: program vanished after load", obj.display())))?;
+    // A duplicate outlives the object; the kernel takes its own reference on attach.
+    let fd = prog.as_fd().try_clone_to_owned()?;
+    Ok(ProgFd(fd))
+}
+
+fn pinned_prog(path: &Path) -> Res<ProgFd> {
+    libbpf_rs::Program::fd_from_pinned_path(path)
+        .map(ProgFd)
+        .map_err(|e| Failure::Other(format!("{e:#}")))
+}
+
+fn ifindex(name: &str) -> Res<i32> {
+    let c = std::ffi::CString::new(name).map_err(|_| Failure::Errno(libc::ENODEV, None))?;
+    // SAFETY: `c` is a valid NUL-terminated string.
+    let i = unsafe { libc::if_nametoindex(c.as_ptr()) };
+    if i == 0 {
+        let e = std::io::Error::last_os_error();
+        return Err(Failure::Errno(
+            e.raw_os_error().unwrap_or(libc::ENODEV),
+            None,
+        ));
+    }
+    Ok(i as i32)
+}
+
+/// Sends a request that expects only an ack; prints a warning the kernel attached to it.
+fn request(msg: &Msg) -> Res {
+    let mut sock = Socket::open()?;
+    let (_, ack) = sock.transact(msg)?;
+    if let Some(w) = ack.msg {
+        eprintln!("metactl: warning: {w}");
+    }
+    Ok(())
+}
+
+/// Opens `IFLA_LINKINFO` with kind "meta" and `IFLA_INFO_DATA`; returns both nests.
+fn start_meta_data(m: &mut Msg) -> (nl::Nest, nl::Nest) {
+    let li = m.nest_start(nl::IFLA_LINKINFO);
+    m.attr_str(nl::IFLA_INFO_KIND, "meta");
+    let data = m.nest_start(nl::IFLA_INFO_DATA);
+    (li, data)
+}
+
+fn end_meta_data(m: &mut Msg, (li, data): (nl::Nest, nl::Nest)) {
+    m.nest_end(data);
+    m.nest_end(li);
+}
+
+/// The `IFLA_META_PEER_INFO` payload: an all-zero ifinfomsg, the name and the netns fd.
+fn peer_info(name: Option<&str>, netns_fd: Option<i32>) -> Vec<u8> {
+    let mut m = Msg::new(0, 0);
+    m.put_raw(&nl::ifinfomsg(0));
+    if let Some(n) = name {
+        m.attr_str(nl::IFLA_IFNAME, n);
+    }
+    if let Some(fd) = netns_fd {
+        m.attr_u32(nl::IFLA_NET_NS_FD, fd as u32);
+    }
+    m.finish(0)[nl::NLMSG_HDRLEN..].to_vec()
+}
+
+fn add_msg(a: &AddArgs, netns_fd: Option<i32>, prog: Option<i32>, peer_prog: Option<i32>) -> Msg {
+    let mut m = Msg::link(
+        nl::RTM_NEWLINK,
+        nl::NLM_F_REQUEST | nl::NLM_F_CREATE | nl::NLM_F_EXCL,
+        0,
+    );
+    if let Some(n) = &a.name {
+        m.attr_str(nl::IFLA_IFNAME, n);
+    }
+    let nests = start_meta_data(&mut m);
+    if a.peer_name.is_some() || netns_fd.is_some() {
+        m.attr(
+            IFLA_META_PEER_INFO,
+            &peer_info(a.peer_name.as_deref(), netns_fd),
+        );
+    }
+    if let Some(v) = a.mode {
+        m.attr_u32(IFLA_META_MODE, v.value());
+    }
+    if let Some(v) = a.policy {
+        m.attr_u32(IFLA_META_POLICY, v.value());
+    }
+    if let Some(v) = a.peer_policy {
+        m.attr_u32(IFLA_META_PEER_POLICY, v.value());
+    }
+    if let Some(v) = a.scrub {
+        m.attr_u32(IFLA_META_SCRUB, v.value());
+    }
+    if let Some(v) = a.peer_scrub {
+        m.attr_u32(IFLA_META_PEER_SCRUB, v.value());
+    }
+    if let Some(v) = a.headroom {
+        m.attr_u16(IFLA_META_HEADROOM, v);
+    }
+    if let Some(v) = a.tailroom {
+        m.attr_u16(IFLA_META_TAILROOM, v);
+    }
+    if let Some(fd) = prog {
+        m.attr_s32(IFLA_META_BPF_FD, fd);
+    }
+    if let Some(fd) = peer_prog {
+        m.attr_s32(IFLA_META_PEER_BPF_FD, fd);
+    }
+    end_meta_data(&mut m, nests);
+    m
+}
+
+fn cmd_add(a: &AddArgs) -> Res {
+    let netns = match &a.peer_netns {
+        Some(ns) => {
+            let path = Path::new("/run/netns").join(ns);
+            let f = File::open(&path)
+                .map_err(|e| Failure::Other(format!("{}: {e}", path.display())))?;
+            Some(f)
+        }
+        None => None,
+    };
+    let prog = match (&a.prog, &a.prog_pinned) {
+        (Some(s), _) => Some(load_prog_spec(s)?),
+        (None, Some(p)) => Some(pinned_prog(p)?),
+        _ => None,
+    };
+    let peer_prog = match (&a.peer_prog, &a.peer_prog_pinned) {
+        (Some(s), _) => Some(load_prog_spec(s)?),
+        (None, Some(p)) => Some(pinned_prog(p)?),
+        _ => None,
+    };
+    let msg = add_msg(
+        a,
+        netns.as_ref().map(|f| f.as_raw_fd()),
+        prog.as_ref().map(|p| p.0.as_raw_fd()),
+        peer_prog.as_ref().map(|p| p.0.as_raw_fd()),
+    );
+    request(&msg)
+}
+
+fn cmd_del(name: &str) -> Res {
+    let mut m = Msg::link(nl::RTM_DELLINK, nl::NLM_F_REQUEST, 0);
+    m.attr_str(nl::IFLA_IFNAME, name);
+    request(&m)
+}
+
+/// A changelink of `ifindex` with the meta data attributes that `fill` adds.
+fn change_msg(ifindex: i32, fill: impl FnOnce(&mut Msg)) -> Msg {
+    let mut m = Msg::link(nl::RTM_NEWLINK, nl::NLM_F_REQUEST, ifindex);
+    let nests = start_meta_data(&mut m);
+    fill(&mut m);
+    end_meta_data(&mut m, nests);
+    m
+}
+
+fn cmd_set(name: &str, policy: Option<Policy>, peer_policy: Option<Policy>) -> Res {
+    let m = change_msg(ifindex(name)?, |m| {
+        if let Some(p) = policy {
+            m.attr_u32(IFLA_META_POLICY, p.value());
+        }
+        if let Some(p) = peer_policy {
+            m.attr_u32(IFLA_META_PEER_POLICY, p.value());
+        }
+    });
+    request(&m)
+}
+
+fn cmd_attach(a: &AttachArgs) -> Res {
+    let idx = ifindex(&a.name)?;
+    let prog = match (&a.obj, &a.pinned) {
+        (Some(obj), _) => load_prog(obj, a.sec.as_deref())?,
+        (None, Some(p)) => pinned_prog(p)?,
+        (None, None) => unreachable!("clap requires --obj or --pinned"),
+    };
+    let m = change_msg(idx, |m| m.attr_s32(a.end.attr(), prog.0.as_raw_fd()));
+    request(&m)
+}
+
+fn cmd_detach(name: &str, end: &End) -> Res {
+    let m = change_msg(ifindex(name)?, |m| m.attr_s32(end.attr(), -1));
+    request(&m)
+}
+
+fn raw_msg(r: &RawArgs, ifindex: i32) -> Msg {
+    let flags = match r.op {
+        RawOp::New => nl::NLM_F_REQUEST | nl::NLM_F_CREATE | nl::NLM_F_EXCL,
+        RawOp::Change => nl::NLM_F_REQUEST,
+    };
+    let mut m = Msg::link(nl::RTM_NEWLINK, flags, ifindex);
+    if let (RawOp::New, Some(n)) = (r.op, &r.name) {
+        m.attr_str(nl::IFLA_IFNAME, n);
+    }
+    for (t, p) in &r.link_attr {
+        m.attr(*t, p);
+    }
+    let li = m.nest_start(nl::IFLA_LINKINFO);
+    m.attr_str(nl::IFLA_INFO_KIND, "meta");
+    if !r.no_data {
+        let d = m.nest_start(nl::IFLA_INFO_DATA);
+        if let Some(p) = &r.peer_info {
+            m.attr(IFLA_META_PEER_INFO, &p.0);
+        }
+        for (t, p) in &r.data {
+            m.attr(*t, p);
+        }
+        m.nest_end(d);
+    }
+    m.nest_end(li);
+    m
+}
+
+fn cmd_raw(r: &RawArgs) -> Res {
+    let idx = match r.op {
+        RawOp::New => 0,
+        RawOp::Change => {
+            let n = r
+                .name
+                .as_deref()
+                .ok_or_else(|| Failure::Other("raw change needs --name".into()))?;
+            ifindex(n)?
+        }
+    };
+    request(&raw_msg(r, idx))
+}
+
+/// One meta device as `show` presents it.
+struct Shown {
+    name: String,
+    ifindex: i32,
+    peer_ifindex: Option<u32>,
+    primary: Option<bool>,
+    mode: Option<u32>,
+    policy: Option<u32>,
+    peer_policy: Option<u32>,
+    scrub: Option<u32>,
+    peer_scrub: Option<u32>,
+    headroom: Option<u16>,
+    tailroom: Option<u16>,
+    prog_id: Option<u32>,
+    peer_prog_id: Option<u32>,
+    counters: Option<Vec<(String, u64)>>,
+}
+
+impl Shown {
+    fn from_link(l: &Link) -> Shown {
+        let u32_of = |t| l.data_attr(t).and_then(nl::get_u32);
+        Shown {
+            name: l.name.clone(),
+            ifindex: l.ifindex,
+            peer_ifindex: l.link,
+            primary: l
+                .data_attr(IFLA_META_PRIMARY)
+                .and_then(nl::get_u8)
+                .map(|v| v != 0),
+            mode: u32_of(IFLA_META_MODE),
+            policy: u32_of(IFLA_META_POLICY),
+            peer_policy: u32_of(IFLA_META_PEER_POLICY),
+            scrub: u32_of(IFLA_META_SCRUB),
+            peer_scrub: u32_of(IFLA_META_PEER_SCRUB),
+            headroom: l.data_attr(IFLA_META_HEADROOM).and_then(nl::get_u16),
+            tailroom: l.data_attr(IFLA_META_TAILROOM).and_then(nl::get_u16),
+            prog_id: u32_of(IFLA_META_BPF_ID),
+            peer_prog_id: u32_of(IFLA_META_PEER_BPF_ID),
+            counters: None,
+        }
+    }
+
+    fn json(&self) -> Value {
+        let named = |v: Option<u32>, f: fn(u32) -> Option<&'static str>| match v {
+            None => Value::Null,
+            Some(v) => f(v).map_or(json!(v), |s| json!(s)),
+        };
+        let counters = self
+            .counters
+            .as_ref()
+            .map(|c| Value::Object(c.iter().map(|(k, v)| (k.clone(), json!(v))).collect()));
+        json!({
+            "name": self.name,
+            "ifindex": self.ifindex,
+            "peer_ifindex": self.peer_ifindex,
+            "primary": self.primary,
+            "mode": named(self.mode, mode_name),
+            "policy": named(self.policy, policy_name),
+            "peer_policy": named(self.peer_policy, policy_name),
+            "scrub": named(self.scrub, scrub_name),
+            "peer_scrub": named(self.peer_scrub, scrub_name),
+            "headroom": self.headroom,
+            "tailroom": self.tailroom,
+            "prog_id": self.prog_id,
+            "peer_prog_id": self.peer_prog_id,
+            "counters": counters,
+        })
+    }
+
+    fn text(&self) -> String {
+        fn opt<T: ToString>(v: Option<T>) -> String {
+            v.map_or_else(|| "-".into(), |v| v.to_string())
+        }
+        fn named(v: Option<u32>, f: fn(u32) -> Option<&'static str>) -> String {
+            match v {
+                None => "-".into(),
+                Some(v) => f(v).map_or_else(|| v.to_string(), str::to_string),
+            }
+        }
+        fn prog(v: Option<u32>) -> String {
+            match v {
+                None => "-".into(),
+                Some(0) => "none".into(),
+                Some(id) => id.to_string(),
+            }
+        }
+        let role = match self.primary {
+            Some(true) => "primary",
+            Some(false) => "peer",
+            None => "-",
+        };
+        let mut s = format!(
+            "{}: ifindex {} peer-ifindex {} {}\n    mode {} policy {} peer-policy {} scrub {} peer-scrub {} headroom {} tailroom {}\n    prog {} peer-prog {}\n",
+            self.name,
+            self.ifindex,
+            opt(self.peer_ifindex),
+            role,
+            named(self.mode, mode_name),
+            named(self.policy, policy_name),
+            named(self.peer_policy, policy_name),
+            named(self.scrub, scrub_name),
+            named(self.peer_scrub, scrub_name),
+            opt(self.headroom),
+            opt(self.tailroom),
+            prog(self.prog_id),
+            prog(self.peer_prog_id),
+        );
+        if let Some(c) = &self.counters {
+            for (k, v) in c {
+                s += &format!("    {k} {v}\n");
+            }
+        }
+        s
+    }
+}
+
+fn mode_name(v: u32) -> Option<&'static str> {
+    match v {
+        META_L2 => Some("l2"),
+        META_L3 => Some("l3"),
+        _ => None,
+    }
+}
+
+fn policy_name(v: u32) -> Option<&'static str> {
+    match v as i32 {
+        META_PASS => Some("pass"),
+        META_DROP => Some("drop"),
+        _ => None,
+    }
+}
+
+fn scrub_name(v: u32) -> Option<&'static str> {
+    match v {
+        META_SCRUB_NONE => Some("none"),
+        META_SCRUB_DEFAULT => Some("default"),
+        _ => None,
+    }
+}
+
+fn cmd_show(name: Option<&str>, json: bool) -> Res {
+    let mut sock = Socket::open()?;
+    let links: Vec<Link> = match name {
+        Some(n) => {
+            let mut m = Msg::link(nl::RTM_GETLINK, nl::NLM_F_REQUEST, 0);
+            m.attr_str(nl::IFLA_IFNAME, n);
+            let (replies, _) = sock.transact(&m)?;
+            let links: Vec<Link> = replies
+                .iter()
+                .filter(|r| r.ty == nl::RTM_NEWLINK)
+                .filter_map(|r| Link::parse(&r.payload))
+                .collect();
+            if let Some(l) = links.first() {
+                if l.kind.as_deref() != Some("meta") {
+                    return Err(Failure::Other(format!("{n} is not a meta device")));
+                }
+            }
+            links
+        }
+        None => {
+            let m = Msg::link(nl::RTM_GETLINK, nl::NLM_F_REQUEST | nl::NLM_F_DUMP, 0);
+            let (replies, _) = sock.transact(&m)?;
+            replies
+                .iter()
+                .filter(|r| r.ty == nl::RTM_NEWLINK)
+                .filter_map(|r| Link::parse(&r.payload))
+                .collect()
+        }
+    };
+    let shown: Vec<Shown> = links
+        .iter()
+        .filter(|l| l.kind.as_deref() == Some("meta"))
+        .map(|l| {
+            let mut s = Shown::from_link(l);
+            s.counters = ethtool::stats(&l.name).ok();
+            s
+        })
+        .collect();
+    if json {
+        let v = Value::Array(shown.iter().map(Shown::json).collect());
+        println!("{}", serde_json::to_string_pretty(&v).expect("JSON"));
+    } else {
+        for s in &shown {
+            print!("{}", s.text());
+        }
+    }
+    Ok(())
+}
+
+fn run(cli: &Cli) -> Res {
+    fn print(_: libbpf_rs::PrintLevel, msg: String) {
+        eprint!("{msg}");
+    }
+    libbpf_rs::set_print(Some((libbpf_rs::PrintLevel::Warn, print)));
+    match &cli.cmd {
+        Cmd::Add(a) => cmd_add(a),
+        Cmd::Del { name } => cmd_del(name),
+        Cmd::Set {
+            name,
+            policy,
+            peer_policy,
+        } => cmd_set(name, *policy, *peer_policy),
+        Cmd::Attach(a) => cmd_attach(a),
+        Cmd::Detach { name, end } => cmd_detach(name, end),
+        Cmd::Show { name, json } => cmd_show(name.as_deref(), *json),
+        Cmd::Raw(r) => cmd_raw(r),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Errno(n, msg)) => {
+            match msg {
+                Some(m) => eprintln!("metactl: {} (errno {n}): {m}", strerror(n)),
+                None => eprintln!("metactl: {} (errno {n})", strerror(n)),
+            }
+            ExitCode::from(u8::try_from(n).unwrap_or(1))
+        }
+        Err(Failure::Other(m)) => {
+            eprintln!("metactl: {m}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cli(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("metactl").chain(args.iter().copied())).unwrap()
+    }
+
+    fn data_of(m: &Msg) -> Link {
+        Link::parse(&m.finish(1)[nl::NLMSG_HDRLEN..]).unwrap()
+    }
+
+    #[test]
+    fn cli_shape() {
+        Cli::try_parse_from(["metactl", "attach", "m0", "--obj", "x.o"])
+            .err()
+            .unwrap();
+        Cli::try_parse_from([
+            "metactl",
+            "attach",
+            "m0",
+            "--primary",
+            "--peer",
+            "--obj",
+            "x.o",
+        ])
+        .err()
+        .unwrap();
+        Cli::try_parse_from(["metactl", "attach", "m0", "--primary"])
+            .err()
+            .unwrap();
+        Cli::try_parse_from([
+            "metactl",
+            "attach",
+            "m0",
+            "--primary",
+            "--pinned",
+            "p",
+            "--obj",
+            "x",
+        ])
+        .err()
+        .unwrap();
+        Cli::try_parse_from([
+            "metactl",
+            "attach",
+            "m0",
+            "--primary",
+            "--pinned",
+            "p",
+            "--sec",
+            "x",
+        ])
+        .err()
+        .unwrap();
+        Cli::try_parse_from(["metactl", "add", "--prog", "a.o", "--prog-pinned", "p"])
+            .err()
+            .unwrap();
+        Cli::try_parse_from(["metactl", "add", "--headroom", "70000"])
+            .err()
+            .unwrap();
+        Cli::try_parse_from(["metactl", "add", "--mode", "l4"])
+            .err()
+            .unwrap();
+        Cli::try_parse_from(["metactl", "raw", "new", "--no-data", "--data", "3=00"])
+            .err()
+            .unwrap();
+        cli(&["attach", "m0", "--peer", "--obj", "x.o", "--sec", "tc"]);
+        cli(&["detach", "m0", "--primary"]);
+        cli(&["show", "--json"]);
+        cli(&[
+            "raw",
+            "change",
+            "--name",
+            "m0",
+            "--link-attr",
+            "3=",
+            "--data",
+            "0x8003=01000000",
+        ]);
+    }
+
+    #[test]
+    fn add_encoding() {
+        let c = cli(&[
+            "add",
+            "m0",
+            "--peer-name",
+            "m1",
+            "--mode",
+            "l2",
+            "--policy",
+            "drop",
+            "--peer-policy",
+            "pass",
+            "--scrub",
+            "none",
+            "--peer-scrub",
+            "default",
+            "--headroom",
+            "32",
+            "--tailroom",
+            "16",
+        ]);
+        let Cmd::Add(a) = &c.cmd else { panic!() };
+        let m = add_msg(a, Some(9), Some(5), Some(6));
+        let b = m.finish(1);
+        assert_eq!(u16::from_ne_bytes(b[6..8].try_into().unwrap()), 0x601);
+        let l = data_of(&m);
+        assert_eq!(l.name, "m0");
+        assert_eq!(l.kind.as_deref(), Some("meta"));
+        let u32a = |t| l.data_attr(t).and_then(nl::get_u32);
+        assert_eq!(u32a(IFLA_META_MODE), Some(META_L2));
+        assert_eq!(u32a(IFLA_META_POLICY), Some(2));
+        assert_eq!(u32a(IFLA_META_PEER_POLICY), Some(0));
+        assert_eq!(u32a(IFLA_META_SCRUB), Some(0));
+        assert_eq!(u32a(IFLA_META_PEER_SCRUB), Some(1));
+        assert_eq!(
+            l.data_attr(IFLA_META_HEADROOM),
+            Some(&32u16.to_ne_bytes()[..])
+        );
+        assert_eq!(
+            l.data_attr(IFLA_META_TAILROOM),
+            Some(&16u16.to_ne_bytes()[..])
+        );
+        assert_eq!(l.data_attr(IFLA_META_BPF_FD), Some(&5i32.to_ne_bytes()[..]));
+        assert_eq!(
+            l.data_attr(IFLA_META_PEER_BPF_FD),
+            Some(&6i32.to_ne_bytes()[..])
+        );
+        let pi = l.data_attr(IFLA_META_PEER_INFO).unwrap();
+        assert_eq!(&pi[..16], &[0u8; 16]);
+        let pattrs: Vec<_> = nl::attrs(&pi[16..]).collect();
+        assert_eq!(
+            pattrs,
+            vec![
+                (nl::IFLA_IFNAME, &b"m1\0"[..]),
+                (nl::IFLA_NET_NS_FD, &9u32.to_ne_bytes()[..])
+            ]
+        );
+
+        // nothing given: no name, no peer info, an empty data nest
+        let c = cli(&["add"]);
+        let Cmd::Add(a) = &c.cmd else { panic!() };
+        let l = data_of(&add_msg(a, None, None, None));
+        assert_eq!(l.name, "");
+        assert_eq!(l.kind.as_deref(), Some("meta"));
+        assert!(l.data.is_empty());
+    }
+
+    #[test]
+    fn change_encoding() {
+        let m = change_msg(7, |m| m.attr_s32(IFLA_META_PEER_BPF_FD, -1));
+        let b = m.finish(1);
+        assert_eq!(
+            u16::from_ne_bytes(b[6..8].try_into().unwrap()),
+            nl::NLM_F_REQUEST
+        );
+        let l = data_of(&m);
+        assert_eq!(l.ifindex, 7);
+        assert_eq!(
+            l.data,
+            vec![(IFLA_META_PEER_BPF_FD, (-1i32).to_ne_bytes().to_vec())]
+        );
+    }
+
+    #[test]
+    fn raw_encoding() {
+        let c = cli(&[
+            "raw",
+            "new",
+            "--name",
+            "r0",
+            "--link-attr",
+            "4=dc050000",
+            "--data",
+            "3=",
+            "--data",
+            "0x5=0500",
+            "--peer-info",
+            "00",
+        ]);
+        let Cmd::Raw(r) = &c.cmd else { panic!() };
+        let l = data_of(&raw_msg(r, 0));
+        assert_eq!(l.name, "r0");
+        assert_eq!(
+            l.data,
+            vec![(IFLA_META_PEER_INFO, vec![0]), (3, vec![]), (5, vec![5, 0])]
+        );
+        let top: Vec<_> = nl::attrs(&raw_msg(r, 0).finish(1)[32..])
+            .map(|(t, _)| t)
+            .collect();
+        assert_eq!(top, vec![nl::IFLA_IFNAME, 4, nl::IFLA_LINKINFO]);
+
+        let c = cli(&["raw", "change", "--name", "r0", "--no-data"]);
+        let Cmd::Raw(r) = &c.cmd else { panic!() };
+        let m = raw_msg(r, 3);
+        let l = data_of(&m);
+        assert_eq!(l.ifindex, 3);
+        assert_eq!(l.name, "");
+        assert_eq!(l.kind.as_deref(), Some("meta"));
+        let li = nl::attrs(&m.finish(1)[32..])
+            .find(|(t, _)| *t == nl::IFLA_LINKINFO)
+            .unwrap()
+            .1
+            .to_vec();
+        assert_eq!(nl::attrs(&li).count(), 1);
+    }
+
+    #[test]
+    fn hex() {
+        assert_eq!(parse_hex("").unwrap(), Vec::<u8>::new());
+        assert_eq!(parse_hex("0x01ff").unwrap(), vec![1, 0xff]);
+        assert!(parse_hex("1").is_err());
+        assert!(parse_hex("zz").is_err());
+        assert_eq!(parse_raw_attr("11=ffffffff").unwrap(), (11, vec![0xff; 4]));
+        assert!(parse_raw_attr("70000=00").is_err());
+    }
+
+    #[test]
+    fn show_json() {
+        let mut m = Msg::link(nl::RTM_NEWLINK, 0, 4);
+        m.attr_str(nl::IFLA_IFNAME, "m1");
+        m.attr_u32(nl::IFLA_LINK, 5);
+        let n = start_meta_data(&mut m);
+        m.attr(IFLA_META_PRIMARY, &[0]);
+        m.attr_u32(IFLA_META_POLICY, 2);
+        m.attr_u32(IFLA_META_MODE, 1);
+        m.attr_u32(IFLA_META_SCRUB, 1);
+        m.attr_u16(IFLA_META_HEADROOM, 0);
+        m.attr_u32(IFLA_META_BPF_ID, 0);
+        end_meta_data(&mut m, n);
+        let mut s = Shown::from_link(&data_of(&m));
+        s.counters = Some(vec![
+            ("xmit_pass".into(), 3),
+            ("xmit_drop_policy".into(), 1),
+        ]);
+        let v = s.json();
+        assert_eq!(
+            v,
+            json!({
+                "name": "m1", "ifindex": 4, "peer_ifindex": 5, "primary": false, "mode": "l3",
+                "policy": "drop", "peer_policy": null, "scrub": "default", "peer_scrub": null,
+                "headroom": 0, "tailroom": null, "prog_id": 0, "peer_prog_id": null,
+                "counters": {"xmit_pass": 3, "xmit_drop_policy": 1},
+            })
+        );
+        // the driver's order of counters is kept
+        let keys: Vec<_> = v["counters"].as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, vec!["xmit_pass", "xmit_drop_policy"]);
+        assert!(s.text().starts_with("m1: ifindex 4 peer-ifindex 5 peer\n"));
+    }
+
+    #[test]
+    fn error_text() {
+        assert_eq!(strerror(libc::EACCES), "Permission denied");
+    }
+}
