@@ -91,7 +91,7 @@ for mode in l3 l2; do
 
 	log "policies without a program"
 	check "primary policy drop" metactl set mh --policy drop
-	count_during mh xmit_drop_policy "" sent "dropped by the primary's policy" ping_fails 2
+	drops_during mh xmit_drop_policy "dropped by the primary's policy" ping_fails 2
 	check "primary policy pass" metactl set mh --policy pass
 	ping_ok 1
 	check "peer policy drop" metactl set mh --peer-policy drop
@@ -103,7 +103,7 @@ for mode in l3 l2; do
 	check "attach drop to the primary" metactl attach mh --primary --pinned "$P/drop"
 	drop_id=$(bpftool -j prog show pinned "$P/drop" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 	check_eq "the primary's program id" "$(prog_id prog_id)" "$drop_id"
-	count_during mh xmit_drop_prog "" sent "dropped by the primary's program" ping_fails 2
+	drops_during mh xmit_drop_prog "dropped by the primary's program" ping_fails 2
 	check_eq "tx_dropped counts them" \
 		"$(ip -j -s link show mh | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["dropped"] >= 2)')" True
 	check "replace drop by next (NEXT passes)" metactl attach mh --primary --pinned "$P/next"

@@ -298,6 +298,25 @@ count_during() {
 	check_eq "$what" "$((b - a))" "$want"
 }
 
+# drops_during DEV NAME WHAT CMD...: CMD pings from the initial netns through
+# DEV, whose transmit drops them: counter NAME of DEV grows by as much as
+# tx_dropped of DEV, and by at least the requests ping sent (ping retries a
+# request when the local drop makes sendmsg() fail with ENOBUFS).
+drops_during() {
+	local dev=$1 name=$2 what=$3 a b ta tb
+	shift 3
+	a=$(counter "$dev" "$name")
+	ta=$(link_stat "" "$dev" tx dropped)
+	"$@"
+	b=$(counter "$dev" "$name")
+	tb=$(link_stat "" "$dev" tx dropped)
+	if [ $((b - a)) -ge "$PING_SENT" ] && [ $((b - a)) -eq $((tb - ta)) ] && [ "$PING_SENT" -gt 0 ]; then
+		ok "$what: $((b - a)) drops for $PING_SENT requests, tx_dropped agrees"
+	else
+		fail "$what: $name grew by $((b - a)), tx_dropped by $((tb - ta)), for $PING_SENT requests"
+	fi
+}
+
 # pings NS DST COUNT [ARGS...]: ping DST from NS (empty: the initial netns);
 # sets PING_SENT to the requests sent and PING_RECEIVED to the replies.
 pings() {
