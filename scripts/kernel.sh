@@ -86,6 +86,16 @@ series_commit() {
 }
 
 if [ "$cmd" = export ]; then
+	# Debian's tree ignores everything at the top (.gitignore "/*"): a new
+	# file that was not added with "git add -f" would be missing from the
+	# series while the build in this tree still finds it.
+	stray=$(g status --porcelain --ignored rust/kernel rust/helpers |
+		sed -n 's/^\(??\|!!\) //p' | grep -E '\.(rs|c|h)$' | grep -v generated || true)
+	if [ -n "$stray" ]; then
+		say "source files in the tree that no commit has (git add -f them):"
+		echo "$stray" >&2
+		exit 1
+	fi
 	rm -f "$META_ROOT"/rust/*.patch
 	g format-patch -q --zero-commit --no-signature -o "$META_ROOT/rust" pristine..HEAD
 	say "exported $(ls "$META_ROOT"/rust/*.patch | wc -l) patches to rust/"

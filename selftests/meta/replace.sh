@@ -49,4 +49,15 @@ done
 check_eq "drops on either end" "$drops" 0
 passed=$(counter mh xmit_pass)
 [ "$passed" -ge 1000 ] && ok "$passed packets passed by the primary" || fail "$passed packets passed"
+
+log "rmmod while the pair exists and traffic flows"
+ping -i 0.01 -c 300 -W 1 -q 10.10.0.2 >/dev/null 2>&1 &
+pid=$!
+sleep 1
+check "rmmod meta with a pair and a ping flood" rmmod meta
+META_LOADED=0
+wait "$pid"
+check_fail "$(ip link show mh >/dev/null 2>&1; echo $?)" "the primary is gone"
+check_fail "$(ip -n "$POD" link show mp >/dev/null 2>&1; echo $?)" "the peer is gone"
+check_fail "$(meta_loaded; echo $?)" "meta is unloaded"
 meta_exit
