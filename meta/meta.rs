@@ -481,7 +481,8 @@ impl LinkOps for Meta {
         let prog = parse_prog(data, IFLA_META_BPF_FD, extack)?;
         let peer_prog = parse_prog(data, IFLA_META_PEER_BPF_FD, extack)?;
 
-        let net = rtnl::link_get_net(rtnl, src_net, &tbp)?;
+        let net = rtnl::link_get_net(rtnl, src_net, &tbp)
+            .map_err(|e| extack.fail(e, c_str!("Cannot find the network namespace of the peer")))?;
         let name = peer_tb.as_ref().and_then(|t| t.get(rtnl::IFLA_IFNAME));
         let peer = dev.create_peer(rtnl, &net, name, &tbp, extack)?;
         let l2 = mode == META_L2;
@@ -525,7 +526,16 @@ impl LinkOps for Meta {
             );
             prog.apply(&d.prog);
         }
-        rtnl::register_pair(rtnl, dev, peer)
+        rtnl::register_pair(rtnl, dev, peer).map_err(|e| {
+            if e == EEXIST {
+                extack.fail(
+                    e,
+                    c_str!("A device with the name of the peer or primary exists"),
+                )
+            } else {
+                e
+            }
+        })
     }
 
     fn changelink(

@@ -72,7 +72,8 @@ refused "PEER_INFO with a negative ifindex" 22 "ifindex can't be negative" \
 refused "PEER_INFO with a name too long" 34 "Attribute failed policy validation" \
 	new --peer-info "00000000000000000000000000000000180003006161616161616161616161616161616161616161"
 # ifinfomsg, then IFLA_NET_NS_PID (19) of a process that does not exist.
-refused "PEER_INFO with a netns pid that does not exist" 3 "" \
+refused "PEER_INFO with a netns pid that does not exist" 3 \
+	"Cannot find the network namespace of the peer" \
 	new --peer-info "00000000000000000000000000000000080013003f420f00"
 refused "BPF_FD of a closed fd" 9 "Program fd is not an open file descriptor" new --data 11="$(u32 999)"
 refused "BPF_FD of a file that is not a BPF program" 22 \
@@ -86,7 +87,8 @@ refused "multicast MAC address in L2 mode" 99 "MAC address is not a valid unicas
 refused "MAC address of 4 bytes" 22 "MAC address must be 6 bytes" \
 	new --link-attr 1=02000001 --data 5="$(u32 0)"
 refused "a name that exists" 17 "" metactl add mh
-refused "a peer name that exists" 17 "" metactl add mx --peer-name mh
+refused "a peer name that exists" 17 "A device with the name of the peer or primary exists" \
+	metactl add mx --peer-name mh
 
 log "changes after creation"
 refused "MODE after creation" 13 "meta operating mode cannot be changed after device creation" \
