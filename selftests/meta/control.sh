@@ -8,17 +8,8 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
-require_root
 require_cmd ip bpftool python3 setpriv
-require_metactl
-load_meta || meta_exit
-mount_bpffs
-setup_ns POD || meta_exit
-no_ipv6 "" "$POD"
-
-P=/sys/fs/bpf/meta-control-$$
-mkdir -p "$P"
-defer rm -rf "$P"
+meta_setup control POD
 PASS_ID=$(pin_prog "$BPF_DIR/pass.bpf.o" "$P/pass") || { fail "load pass.bpf.o"; meta_exit; }
 XDP_ID=$(pin_prog "$BPF_DIR/pass.bpf.o" "$P/xdp" xdp) || { fail "load pass.bpf.o as XDP"; meta_exit; }
 

@@ -10,20 +10,9 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
-require_root
 require_cmd ip ping ethtool bpftool python3
-require_metactl
-load_meta || meta_exit
-mount_bpffs
-setup_ns POD || meta_exit
-no_ipv6 "" "$POD"
-
-P=/sys/fs/bpf/meta-datapath-$$
-mkdir -p "$P"
-defer rm -rf "$P"
-for prog in pass drop next; do
-	pin_prog "$BPF_DIR/$prog.bpf.o" "$P/$prog" >/dev/null || { fail "load $prog.bpf.o"; meta_exit; }
-done
+meta_setup datapath POD
+pin_samples pass drop next verdict
 
 # ping_ok N / ping_fails N: N pings from the initial netns to the pod.
 ping_ok() {
@@ -108,6 +97,10 @@ for mode in l3 l2; do
 		"$(ip -j -s link show mh | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["dropped"] >= 2)')" True
 	check "replace drop by next (NEXT passes)" metactl attach mh --primary --pinned "$P/next"
 	count_during mh xmit_pass "" 2 "next: passed" ping_ok 2
+	check "replace next by a program returning 3 (TC_ACT_PIPE), not a meta verdict" \
+		metactl attach mh --primary --pinned "$P/verdict"
+	drops_during mh xmit_drop_verdict "dropped for the unknown verdict" ping_fails 2
+	check "back to next on the primary" metactl attach mh --primary --pinned "$P/next"
 	check "attach drop to the peer" metactl attach mh --peer --pinned "$P/drop"
 	count_during mp xmit_drop_prog "$POD" sent "replies dropped by the peer's program" ping_fails 2
 	check "detach the peer's program" metactl detach mh --peer

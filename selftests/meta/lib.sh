@@ -405,3 +405,32 @@ meta_pair() {
 		ip -n "$ns" addr add 10.10.0.2/24 dev mp &&
 		ip link set mh up && ip -n "$ns" link set mp up
 }
+
+# meta_setup NAME NSVAR...: the common start of the tests that need metactl:
+# root, meta.ko loaded, bpffs mounted, one netns per NSVAR (see setup_ns),
+# no IPv6 in them nor in the initial netns, and $P, a bpffs directory for
+# pins, removed at exit.
+meta_setup() {
+	local name=$1 v ns=()
+	shift
+	require_root
+	require_metactl
+	load_meta || meta_exit
+	mount_bpffs
+	setup_ns "$@" || meta_exit
+	for v in "$@"; do
+		ns+=("${!v}")
+	done
+	no_ipv6 "" "${ns[@]}"
+	P=/sys/fs/bpf/meta-$name-$$
+	mkdir -p "$P"
+	defer rm -rf "$P"
+}
+
+# pin_samples PROG...: load samples/bpf/PROG.bpf.o and pin it at $P/PROG.
+pin_samples() {
+	local prog
+	for prog in "$@"; do
+		pin_prog "$BPF_DIR/$prog.bpf.o" "$P/$prog" >/dev/null || { fail "load $prog.bpf.o"; meta_exit; }
+	done
+}

@@ -11,16 +11,8 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
-require_root
 require_cmd ip ping bpftool python3
-require_metactl
-load_meta || meta_exit
-mount_bpffs
-setup_ns POD REMOTE || meta_exit
-no_ipv6 "" "$POD" "$REMOTE"
-P=/sys/fs/bpf/meta-redirect-$$
-mkdir -p "$P"
-defer rm -rf "$P"
+meta_setup redirect POD REMOTE
 
 check "pair" meta_pair "$POD" || meta_exit
 check "veth phys0 (host) - phys1 (remote)" ip link add phys0 type veth peer name phys1 netns "$REMOTE"

@@ -9,19 +9,9 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
-require_root
 require_cmd ip ping bpftool python3
-require_metactl
-load_meta || meta_exit
-mount_bpffs
-setup_ns POD || meta_exit
-no_ipv6 "" "$POD"
-P=/sys/fs/bpf/meta-replace-$$
-mkdir -p "$P"
-defer rm -rf "$P"
-for prog in pass next; do
-	pin_prog "$BPF_DIR/$prog.bpf.o" "$P/$prog" >/dev/null || { fail "load $prog.bpf.o"; meta_exit; }
-done
+meta_setup replace POD
+pin_samples pass next
 check "pair" meta_pair "$POD" || meta_exit
 check "attach pass" metactl attach mh --primary --pinned "$P/pass"
 

@@ -10,16 +10,8 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
-require_root
 require_cmd ip ping bpftool python3
-require_metactl
-load_meta || meta_exit
-mount_bpffs
-setup_ns POD || meta_exit
-no_ipv6 "" "$POD"
-P=/sys/fs/bpf/meta-scrub-$$
-mkdir -p "$P"
-defer rm -rf "$P"
+meta_setup scrub POD
 
 for scrub in default none; do
 	log "peer scrub $scrub"
