@@ -8,6 +8,9 @@
 #   make tools     build tools/metactl (cargo) and the BPF samples (clang)
 #   make run       all of the above, then boot the VM and show a meta pair
 #   make check     all of the above, then run the selftests in the VM
+#   make bench     the benchmark against host, veth and netkit, on a second
+#                  kernel without the debug set (scripts/bench.sh); writes
+#                  Documentation/bench/
 #
 # FLAVOUR=test (default, with the debug set) or FLAVOUR=bench.
 # The kernel tree lives outside the repository: $(META_CACHE), default
@@ -21,7 +24,7 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/
 	BINDGEN=$(HOME)/.cargo/bin/bindgen
 export PATH := /usr/lib/llvm-19/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all modules clean setup kernel run check clippy rustfmt rustfmtcheck tools metactl samples
+.PHONY: all modules clean setup kernel run check bench clippy rustfmt rustfmtcheck tools metactl samples
 
 all: modules
 
@@ -63,3 +66,6 @@ run: kernel
 check: kernel
 	$(MAKE) modules tools
 	scripts/vm.sh check
+
+bench: setup
+	scripts/bench.sh

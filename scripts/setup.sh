@@ -11,7 +11,7 @@ VNG_VERSION=1.42
 PKGS=(
 	linux-source-6.12 rustc-web rust-web-src
 	clang-19 lld-19 llvm-19 libclang-19-dev rust-web-clippy rustfmt-web
-	build-essential bc bison flex libelf-dev libssl-dev cpio kmod rsync xz-utils python3
+	build-essential bc bison flex libelf-dev libssl-dev cpio kmod rsync xz-utils python3 python3-matplotlib
 	qemu-system-x86 udev busybox-static
 	iproute2 ethtool iputils-ping iperf3 sockperf bpftool libbpf-dev
 	pkg-config zlib1g-dev

@@ -11,6 +11,13 @@
 #                                show it, run samples/demo_guest.sh if present,
 #                                delete the pair, rmmod.
 #   scripts/vm.sh report RUNDIR  the verdict of "check" on a finished run again
+#   scripts/vm.sh bench RUNDIR time|insn
+#                                one boot of the bench kernel with one vCPU:
+#                                scripts/bench-guest.sh (used by
+#                                scripts/bench.sh); "insn" loads the insncount
+#                                QEMU plugin (tools/insncount), whose marks go
+#                                to RUNDIR/marks.txt. BENCH_* and META_KO are
+#                                handed to the guest.
 #
 # Each boot gets a directory $META_CACHE/runs/<timestamp>-<command>/, writable
 # from the guest: console.log (the kernel console), guest.out (the guest
@@ -40,7 +47,7 @@ KVM_PROBE_TIMEOUT=40
 SUITE_DIR=$META_ROOT/selftests/meta
 
 usage() {
-	sed -n '4,13s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,20s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -274,8 +281,45 @@ do_run() {
 	say "run: ok (console log: $rundir/console.log)"
 }
 
+do_bench() {
+	local rundir=$1 mode=$2 limit plugin guestenv=() v rc=0
+	need_kernel
+	case $mode in
+	time | insn) ;;
+	*) usage ;;
+	esac
+	mkdir -p "$rundir"
+	for v in BENCH_REPS BENCH_LAT_S BENCH_TPUT_S BENCH_INSN_REPS BENCH_INSN_S META_KO METACTL; do
+		[ -n "${!v:-}" ] && guestenv+=("$v=${!v}")
+	done
+	limit=${META_VM_TIMEOUT:-$((BOOT_BUDGET + 3600))}
+	VM_SHOW=all
+	local opts=(--append kunit.enable=0)
+	if [ "$mode" = insn ]; then
+		plugin=$META_ROOT/tools/insncount/target/release/libinsncount.so
+		[ -f "$plugin" ] || { say "no $plugin: cargo build --release in tools/insncount"; exit 1; }
+		opts+=("--qemu-opts=-plugin $plugin,out=$rundir/marks.txt")
+	fi
+	boot_vm "$rundir" "$limit" \
+		"$(printf '%q ' env "${guestenv[@]}" "$META_ROOT/scripts/bench-guest.sh" "$rundir" "$mode")" \
+		"${opts[@]}"
+	python3 "$META_ROOT/scripts/vmreport.py" splats "$rundir" >"$rundir/report.txt" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		cat "$rundir/report.txt"
+		return "$rc"
+	fi
+	[ "$(cat "$rundir/vm.rc")" = 0 ] || return 1
+	grep -q '^# meta-guest: tests done' "$rundir/guest.out" || return 1
+	! grep -q '^# bench: FAILED' "$rundir/guest.out"
+}
+
 case $cmd in
 check) do_check ;;
+bench)
+	[ $# -eq 3 ] || usage
+	VM_CPUS=${META_VM_CPUS:-1}
+	do_bench "$2" "$3"
+	;;
 run) do_run ;;
 report)
 	[ -d "${2:-}" ] || usage

@@ -67,6 +67,10 @@ enum Cmd {
     },
     /// Send a raw RTM_NEWLINK of kind meta (for tests of bad input)
     Raw(RawArgs),
+    /// Attach a SCHED_CLS program to an upstream netkit pair, through its
+    /// primary (BPF_PROG_ATTACH with BPF_NETKIT_PRIMARY or BPF_NETKIT_PEER;
+    /// for comparisons with meta)
+    NetkitAttach(AttachArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -517,15 +521,43 @@ fn cmd_set(name: &str, policy: Option<Policy>, peer_policy: Option<Policy>) -> R
     request(&m)
 }
 
+/// The program of an attach command: loaded from the object or pinned.
+fn attach_prog(a: &AttachArgs) -> Res<ProgFd> {
+    match (&a.obj, &a.pinned) {
+        (Some(obj), _) => load_prog(obj, a.sec.as_deref()),
+        (None, Some(p)) => pinned_prog(p),
+        (None, None) => unreachable!("clap requires --obj or --pinned"),
+    }
+}
+
 fn cmd_attach(a: &AttachArgs) -> Res {
     let idx = ifindex(&a.name)?;
-    let prog = match (&a.obj, &a.pinned) {
-        (Some(obj), _) => load_prog(obj, a.sec.as_deref())?,
-        (None, Some(p)) => pinned_prog(p)?,
-        (None, None) => unreachable!("clap requires --obj or --pinned"),
-    };
+    let prog = attach_prog(a)?;
     let m = change_msg(idx, |m| m.attr_s32(a.end.attr(), prog.0.as_raw_fd()));
     request(&m)
+}
+
+fn cmd_netkit_attach(a: &AttachArgs) -> Res {
+    let idx = ifindex(&a.name)?;
+    let prog = attach_prog(a)?;
+    let ty = if a.end.peer {
+        libbpf_rs::libbpf_sys::BPF_NETKIT_PEER
+    } else {
+        libbpf_rs::libbpf_sys::BPF_NETKIT_PRIMARY
+    };
+    let opts = libbpf_rs::libbpf_sys::bpf_prog_attach_opts {
+        sz: std::mem::size_of::<libbpf_rs::libbpf_sys::bpf_prog_attach_opts>() as _,
+        ..Default::default()
+    };
+    // SAFETY: prog is an open program fd and opts a valid, sized options
+    // struct, both alive for the duration of the call.
+    let rc = unsafe {
+        libbpf_rs::libbpf_sys::bpf_prog_attach_opts(prog.0.as_raw_fd(), idx, ty, &opts)
+    };
+    if rc < 0 {
+        return Err(Failure::Errno(-rc, None));
+    }
+    Ok(())
 }
 
 fn cmd_detach(name: &str, end: &End) -> Res {
@@ -781,6 +813,7 @@ fn run(cli: &Cli) -> Res {
         Cmd::Detach { name, end } => cmd_detach(name, end),
         Cmd::Show { name, json } => cmd_show(name.as_deref(), *json),
         Cmd::Raw(r) => cmd_raw(r),
+        Cmd::NetkitAttach(a) => cmd_netkit_attach(a),
     }
 }
 

@@ -1,0 +1,168 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turns the output of one benchmark run into one line of results.jsonl.
+
+    benchparse.py sockperf FILE RC --variant V --rep N --test T
+    benchparse.py iperf3 FILE RC --variant V --rep N --test T
+    benchparse.py marks RESULTS MARKS      (fills in the instruction counts)
+
+sockperf: FILE is the output of "sockperf ping-pong"; the line has p50_us,
+p90_us, p99_us, avg_us (sockperf's one-way latency, half the round trip),
+tps (round trips per second over sockperf's valid duration), transactions
+and runtime_s of that duration, and total_transactions (the whole run,
+warm-up included: what an instruction count covers).
+iperf3: FILE is the JSON of "iperf3 -J"; the line has gbps (received) and
+retrans.
+A run that failed (RC not 0, or nothing to parse) gives a line with
+"error", which the report counts and lists.
+
+marks: RESULTS has lines with "mark_start" and "mark_end", the ordinals of
+the insnmark calls around a run; MARKS is the insncount plugin's output
+("mark ORDINAL COUNT" per marker). The lines get "insns" and are rewritten
+in place. A line with "base_of" is the short run of a pair: the long run's
+line (its "base" names the short one's key) gets insn_per_txn = (insns of
+the long - insns of the short) / (transactions of the long - of the short),
+so that process start and exit cancel out.
+"""
+
+import argparse
+import json
+import re
+import sys
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def parse_sockperf(text):
+    text = ANSI.sub("", text)
+    out = {}
+    m = re.search(r"\[Valid Duration\] RunTime=([0-9.]+) sec; SentMessages=(\d+); ReceivedMessages=(\d+)", text)
+    if not m:
+        raise ValueError("no [Valid Duration] line")
+    runtime, received = float(m.group(1)), int(m.group(3))
+    if received == 0 or runtime <= 0:
+        raise ValueError("no message came back")
+    out["runtime_s"] = runtime
+    out["transactions"] = received
+    out["tps"] = round(received / runtime, 1)
+    m = re.search(r"\[Total Run\] RunTime=[0-9.]+ sec; .*ReceivedMessages=(\d+)", text)
+    if m:
+        out["total_transactions"] = int(m.group(1))
+    m = re.search(r"avg-latency=([0-9.]+)", text)
+    if m:
+        out["avg_us"] = float(m.group(1))
+    for pct, key in (("50.000", "p50_us"), ("90.000", "p90_us"), ("99.000", "p99_us")):
+        m = re.search(r"percentile " + re.escape(pct) + r" =\s*([0-9.]+)", text)
+        if not m:
+            raise ValueError(f"no percentile {pct}")
+        out[key] = float(m.group(1))
+    return out
+
+
+def parse_iperf3(text):
+    d = json.loads(text)
+    if "error" in d:
+        raise ValueError(d["error"])
+    end = d["end"]
+    recv = end["sum_received"]
+    if recv["bytes"] <= 0:
+        raise ValueError("no byte received")
+    return {
+        "gbps": round(recv["bits_per_second"] / 1e9, 4),
+        "bytes": recv["bytes"],
+        "retrans": end.get("sum_sent", {}).get("retransmits", 0),
+    }
+
+
+def one_run(args):
+    line = {"variant": args.variant, "rep": args.rep, "test": args.test}
+    for kv in args.extra or []:
+        k, v = kv.split("=", 1)
+        line[k] = int(v) if v.lstrip("-").isdigit() else v
+    try:
+        with open(args.file, errors="replace") as f:
+            text = f.read()
+    except OSError as e:
+        text = ""
+        line["error"] = str(e)
+    if "error" not in line:
+        try:
+            parsed = parse_sockperf(text) if args.kind == "sockperf" else parse_iperf3(text)
+            if args.rc != 0:
+                raise ValueError(f"exit status {args.rc}")
+            line.update(parsed)
+        except (ValueError, KeyError, json.JSONDecodeError) as e:
+            tail = " | ".join(ANSI.sub("", text).strip().splitlines()[-3:])
+            line["error"] = f"{args.kind}: {e} (exit {args.rc}): {tail}"[:300]
+    print(json.dumps(line))
+    return 0 if "error" not in line else 1
+
+
+def fill_marks(results, marks):
+    counts = {}
+    with open(marks) as f:
+        for ln in f:
+            p = ln.split()
+            if len(p) == 3 and p[0] == "mark":
+                counts[int(p[1])] = int(p[2])
+    with open(results) as f:
+        lines = [json.loads(ln) for ln in f if ln.strip()]
+    for r in lines:
+        if "mark_start" not in r or "error" in r:
+            continue
+        a, b = counts.get(r["mark_start"]), counts.get(r["mark_end"])
+        if a is None or b is None:
+            r["error"] = f"marks {r['mark_start']}/{r['mark_end']} missing from the plugin's output"
+        else:
+            r["insns"] = b - a
+    by_key = {r["key"]: r for r in lines if "key" in r}
+    out = []
+    for r in lines:
+        if "base_of" in r:
+            continue
+        base = by_key.get(r.get("base"))
+        if base is not None and "error" not in r:
+            if "error" in base:
+                r["error"] = "short run: " + base["error"]
+            else:
+                dt = r["total_transactions"] - base["total_transactions"]
+                di = r["insns"] - base["insns"]
+                if dt <= 0:
+                    r["error"] = "the long run made no more transactions than the short one"
+                else:
+                    r["insn_per_txn"] = round(di / dt, 1)
+                    r["transactions"] = dt
+                    r["insns"] = di
+        for k in ("mark_start", "mark_end", "key", "base"):
+            r.pop(k, None)
+        out.append(r)
+    with open(results, "w") as f:
+        for r in out:
+            f.write(json.dumps(r) + "\n")
+    bad = sum(1 for r in out if "error" in r)
+    print(f"benchparse: {len(out)} instruction results, {bad} failed", file=sys.stderr)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="kind", required=True)
+    for kind in ("sockperf", "iperf3"):
+        p = sub.add_parser(kind)
+        p.add_argument("file")
+        p.add_argument("rc", type=int)
+        p.add_argument("--variant", required=True)
+        p.add_argument("--rep", type=int, required=True)
+        p.add_argument("--test", required=True)
+        p.add_argument("--extra", nargs="*", metavar="KEY=VALUE")
+    p = sub.add_parser("marks")
+    p.add_argument("results")
+    p.add_argument("marks")
+    args = ap.parse_args()
+    if args.kind == "marks":
+        return fill_marks(args.results, args.marks)
+    return one_run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Smoke test of the benchmark (scripts/bench.sh): the five topologies of
+# topo.sh are built, and every variant passes traffic with the tools the
+# benchmark uses (sockperf ping-pong over TCP and UDP, iperf3), parsed by
+# scripts/benchparse.py as the benchmark parses them. It does not judge
+# timings. It checks that each variant takes its path: the host's IPv4
+# forwarding counter grows for the veth default path and stays still for
+# the host and for the three BPF host-routing variants (veth + tc, netkit,
+# meta), and meta's pod end counts its redirects.
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=topo.sh
+. "$META_TEST_DIR/topo.sh"
+
+require_cmd ip tc bpftool sockperf iperf3 python3 ethtool
+meta_setup bench
+PARSE=$META_REPO/scripts/benchparse.py
+export METACTL BPF_DIR
+out=$(mktemp -d)
+defer rm -rf "$out"
+defer "$META_TEST_DIR/topo.sh" down
+defer pkill -x iperf3
+defer pkill -x sockperf
+# topo.sh up turns IPv4 forwarding on (the veth default path needs it).
+defer sysctl -qw "net.ipv4.ip_forward=$(sysctl -n net.ipv4.ip_forward)"
+
+if ! "$META_TEST_DIR/topo.sh" up >"$out/up.txt" 2>&1; then
+	sed 's/^/#   /' "$out/up.txt"
+	fail "topo.sh up"
+	meta_exit
+fi
+ok "topo.sh up: host, veth, veth_bpf, netkit, meta"
+ip netns exec $TOPO_REMOTE sockperf server --tcp -i $TOPO_SERVER -p 11111 >/dev/null 2>&1 &
+ip netns exec $TOPO_REMOTE sockperf server -i $TOPO_SERVER -p 11112 >/dev/null 2>&1 &
+check "iperf3 server" ip netns exec $TOPO_REMOTE iperf3 -s -B $TOPO_SERVER -D
+sleep 1
+
+# field JSONLINE KEY: a field of a benchparse line.
+field_of() {
+	python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], ""))' "$1" "$2"
+}
+
+# run_parsed VARIANT KIND TEST CMD...: run CMD in the variant's client
+# netns, parse its output; sets LINE. The check: no "error" in it.
+run_parsed() {
+	local v=$1 kind=$2 test=$3 rc
+	shift 3
+	topo_exec "$v" timeout 60 "$@" >"$out/$v-$test" 2>&1
+	rc=$?
+	LINE=$(python3 "$PARSE" "$kind" "$out/$v-$test" "$rc" --variant "$v" --rep 1 --test "$test")
+	if [ -n "$(field_of "$LINE" error)" ]; then
+		fail "$v $test: $(field_of "$LINE" error)"
+		return 1
+	fi
+}
+
+for v in $TOPO_VARIANTS; do
+	log "variant $v"
+	txn=
+	check "select $v on bw0" topo_select "$v" || continue
+	fwd0=$(topo_forwarded)
+	red0=$(counter eth0 xmit_redirect bench-meta)
+	if run_parsed "$v" sockperf tcp_lat sockperf ping-pong --tcp -i $TOPO_SERVER -p 11111 -t 1; then
+		txn=$(field_of "$LINE" transactions)
+		[ "$txn" -gt 0 ] && ok "$v: $txn TCP round trips, p50 $(field_of "$LINE" p50_us) us" ||
+			fail "$v: no TCP round trip"
+	fi
+	if run_parsed "$v" sockperf udp_lat sockperf ping-pong -i $TOPO_SERVER -p 11112 -t 1; then
+		ok "$v: $(field_of "$LINE" transactions) UDP round trips, p50 $(field_of "$LINE" p50_us) us"
+	fi
+	if run_parsed "$v" iperf3 tcp_tput iperf3 -c $TOPO_SERVER -t 1 -J; then
+		bytes=$(field_of "$LINE" bytes)
+		[ "$bytes" -gt 0 ] && ok "$v: iperf3 moved $bytes bytes" || fail "$v: iperf3 moved nothing"
+	fi
+	fwd=$(($(topo_forwarded) - fwd0))
+	case $v in
+	veth)
+		# Every request and every reply crosses the host's forwarding.
+		[ "$fwd" -ge "${txn:-1}" ] && ok "veth: the host forwarded $fwd packets" ||
+			fail "veth: the host forwarded only $fwd packets for ${txn:-?} round trips"
+		;;
+	*)
+		# A few stray packets (a late ACK of the previous variant) at most.
+		[ "$fwd" -le 5 ] && ok "$v: the host's forwarding is bypassed ($fwd forwarded)" ||
+			fail "$v: the host forwarded $fwd packets"
+		;;
+	esac
+	if [ "$v" = meta ]; then
+		red=$(($(counter eth0 xmit_redirect bench-meta) - red0))
+		[ "$red" -ge "${txn:-1}" ] && ok "meta: the pod's end redirected $red packets" ||
+			fail "meta: xmit_redirect grew by $red for ${txn:-?} round trips"
+		check_eq "meta: redirect errors" "$(counter eth0 xmit_redirect_err bench-meta)" 0
+	fi
+done
+
+pkill -x iperf3
+pkill -x sockperf
+check "topo.sh down" "$META_TEST_DIR/topo.sh" down
+check_eq "netkit devices left" "$(ip -o link show type netkit | wc -l)" 0
+check_eq "meta devices left" "$(ip -o link show type meta | wc -l)" 0
+check_eq "bench namespaces left" "$(ip netns list | grep -c '^bench-')" 0
+meta_exit

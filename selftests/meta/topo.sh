@@ -1,0 +1,247 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The topologies of the benchmark (scripts/bench.sh, run in the VM by
+# scripts/bench-guest.sh) and of its smoke test (bench.sh in this
+# directory). Sourced, not run. All five variants exist side by side; a
+# client in each "pod" talks to a server in the netns bench-remote, which
+# is reached over a veth pair that plays the physical NIC (the wire):
+#
+#   netns bench-remote   bw1 10.9.0.2/24, route 10.8.0.0/16 via 10.9.0.1
+#   host netns           bw0 10.9.0.1/24 (the NIC), ip_forward=1
+#
+#   host      the client runs in the host netns itself (the limit)
+#   veth      netns bench-veth: eth0 10.8.1.2/24, default via 10.8.1.1
+#             <veth> bh1 10.8.1.1/24: routed and forwarded by the host
+#   veth_bpf  netns bench-vbpf: eth0 10.8.2.2/24, default via 10.8.2.1
+#             <veth> bh2 10.8.2.1/24; tc ingress of bh2: redirect_neigh to
+#             bw0; tc ingress of bw0: redirect_peer to bh2 (Cilium's BPF
+#             host routing before netkit)
+#   netkit    netns bench-nk: eth0 10.8.3.2/32, default dev eth0
+#             <netkit, L3> bh3; the peer's program (BPF_NETKIT_PEER,
+#             attached through libbpf) is redirect_neigh to bw0; tc ingress
+#             of bw0: redirect_peer to bh3
+#   meta      netns bench-meta: eth0 10.8.4.2/32, default dev eth0
+#             <meta, L3> bh4; the peer's program (IFLA_META_PEER_BPF_FD)
+#             is redirect_neigh to bw0; tc ingress of bw0: redirect_peer to
+#             bh4
+#
+# Every BPF variant runs the same two programs (samples/bpf/
+# redirect_neigh.bpf.o, one instance, and redirect_peer.bpf.o, one
+# instance per variant for its map). Only one variant has a program on
+# bw0 at a time: topo_select installs it; host and veth get no clsact on
+# bw0 at all.
+#
+# Run, not sourced, for the steps that must stop at the first failure:
+#
+#	topo.sh up      build every variant (stops at the first failing step,
+#	                naming it on stderr)
+#	topo.sh down    remove everything "up" made, also after a partial "up"
+#
+# Needs: METACTL, BPF_DIR (the *.bpf.o), meta.ko loaded, ip, tc, bpftool.
+
+# shellcheck disable=SC2034 # for the scripts that source this file
+TOPO_VARIANTS="host veth veth_bpf netkit meta"
+TOPO_REMOTE=bench-remote
+TOPO_SERVER=10.9.0.2
+TOPO_PIN=${TOPO_PIN:-/sys/fs/bpf/meta-bench}
+
+# topo_ns VARIANT: the client's netns (empty for host).
+topo_ns() {
+	case $1 in
+	host) echo "" ;;
+	veth) echo bench-veth ;;
+	veth_bpf) echo bench-vbpf ;;
+	netkit) echo bench-nk ;;
+	meta) echo bench-meta ;;
+	*) return 1 ;;
+	esac
+}
+
+# topo_hostdev VARIANT: the host's end of the pod's device.
+topo_hostdev() {
+	case $1 in
+	veth) echo bh1 ;;
+	veth_bpf) echo bh2 ;;
+	netkit) echo bh3 ;;
+	meta) echo bh4 ;;
+	*) return 1 ;;
+	esac
+}
+
+# topo_exec VARIANT CMD...: run CMD in the client's netns.
+topo_exec() {
+	local ns
+	ns=$(topo_ns "$1")
+	shift
+	if [ -n "$ns" ]; then
+		ip netns exec "$ns" "$@"
+	else
+		"$@"
+	fi
+}
+
+_topo_ifindex() {
+	cat "/sys/class/net/$1/ifindex"
+}
+
+# _topo_u32 PINNED_MAP KEY VALUE: set a u32 of an array map.
+_topo_u32() {
+	local b=() k=() i
+	for i in 0 8 16 24; do
+		k+=($((($2 >> i) & 255)))
+		b+=($((($3 >> i) & 255)))
+	done
+	bpftool map update pinned "$1" key "${k[@]}" value "${b[@]}"
+}
+
+# _topo_ip4 A.B.C.D: the address as the u32 whose little-endian bytes are
+# the address in network order.
+_topo_ip4() {
+	local a b c d
+	IFS=. read -r a b c d <<<"$1"
+	echo $((a | b << 8 | c << 16 | d << 24))
+}
+
+_topo_noipv6() {
+	sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+}
+
+# _topo_pod NS DEV ADDR/LEN GW|dev: addresses and routes of a pod.
+_topo_pod() {
+	local ns=$1 dev=$2 addr=$3 gw=$4
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 &&
+		ip -n "$ns" link set lo up &&
+		ip -n "$ns" addr add "$addr" dev "$dev" &&
+		ip -n "$ns" link set "$dev" up || return 1
+	if [ "$gw" = dev ]; then
+		ip -n "$ns" route add default dev "$dev"
+	else
+		ip -n "$ns" route add default via "$gw"
+	fi
+}
+
+# _topo_rp VARIANT: redirect_peer for VARIANT's host device, pinned at
+# $TOPO_PIN/rp_VARIANT.
+_topo_rp() {
+	local v=$1 dev pod
+	dev=$(topo_hostdev "$v")
+	pod=${2:?}
+	bpftool prog load "$BPF_DIR/redirect_peer.bpf.o" "$TOPO_PIN/rp_$v" type classifier \
+		pinmaps "$TOPO_PIN/rp_${v}_maps" &&
+		_topo_u32 "$TOPO_PIN/rp_${v}_maps/cfg" 0 "$(_topo_ifindex "$dev")" &&
+		_topo_u32 "$TOPO_PIN/rp_${v}_maps/cfg" 1 "$(_topo_ip4 "$pod")"
+}
+
+# topo_up: build every variant; call it with set -e (topo.sh up).
+topo_up() {
+	_topo_noipv6
+	sysctl -qw net.ipv4.ip_forward=1
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	mkdir -p "$TOPO_PIN"
+	local ns
+	for ns in $TOPO_REMOTE bench-veth bench-vbpf bench-nk bench-meta; do
+		ip netns add "$ns"
+	done
+
+	# The wire and the remote server's side.
+	ip link add bw0 type veth peer name bw1 netns $TOPO_REMOTE
+	ip addr add 10.9.0.1/24 dev bw0
+	ip link set bw0 up
+	ip netns exec $TOPO_REMOTE sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	ip -n $TOPO_REMOTE link set lo up
+	ip -n $TOPO_REMOTE addr add $TOPO_SERVER/24 dev bw1
+	ip -n $TOPO_REMOTE link set bw1 up
+	ip -n $TOPO_REMOTE route add 10.8.0.0/16 via 10.9.0.1
+
+	# redirect_neigh: one instance for every variant, to bw0.
+	bpftool prog load "$BPF_DIR/redirect_neigh.bpf.o" "$TOPO_PIN/rn" type classifier \
+		pinmaps "$TOPO_PIN/rn_maps"
+	_topo_u32 "$TOPO_PIN/rn_maps/cfg" 0 "$(_topo_ifindex bw0)"
+
+	# veth: the host's stack routes and forwards.
+	ip link add bh1 type veth peer name eth0 netns bench-veth
+	ip addr add 10.8.1.1/24 dev bh1
+	ip link set bh1 up
+	_topo_pod bench-veth eth0 10.8.1.2/24 10.8.1.1
+
+	# veth with BPF host routing.
+	ip link add bh2 type veth peer name eth0 netns bench-vbpf
+	ip addr add 10.8.2.1/24 dev bh2
+	ip link set bh2 up
+	_topo_pod bench-vbpf eth0 10.8.2.2/24 10.8.2.1
+	tc qdisc add dev bh2 clsact
+	tc filter add dev bh2 ingress bpf direct-action object-pinned "$TOPO_PIN/rn"
+	_topo_rp veth_bpf 10.8.2.2
+
+	# netkit: Debian 12's ip knows no netkit options; a bare add makes an
+	# L3 pair with the policy pass and a peer named nk<N>.
+	local peer
+	ip link add bh3 type netkit
+	# The peer is the netkit device whose link (iflink) is bh3: "nk0@bh3".
+	peer=$(ip -o link show type netkit | awk -F': ' '{ print $2 }' | awk -F@ '$2 == "bh3" { print $1 }')
+	[ -n "$peer" ]
+	ip link set "$peer" netns bench-nk
+	ip -n bench-nk link set "$peer" name eth0
+	ip link set bh3 up
+	ip route add 10.8.3.2/32 dev bh3
+	_topo_pod bench-nk eth0 10.8.3.2/32 dev
+	"$METACTL" netkit-attach bh3 --peer --pinned "$TOPO_PIN/rn"
+	_topo_rp netkit 10.8.3.2
+
+	# meta, through its own UAPI.
+	"$METACTL" add bh4 --peer-name eth0 --peer-netns bench-meta --mode l3
+	ip link set bh4 up
+	ip route add 10.8.4.2/32 dev bh4
+	_topo_pod bench-meta eth0 10.8.4.2/32 dev
+	"$METACTL" attach bh4 --peer --pinned "$TOPO_PIN/rn"
+	_topo_rp meta 10.8.4.2
+}
+
+# topo_select VARIANT: the program of VARIANT on the ingress of bw0 (none
+# for host and veth).
+topo_select() {
+	tc qdisc del dev bw0 clsact 2>/dev/null
+	case $1 in
+	veth_bpf | netkit | meta)
+		tc qdisc add dev bw0 clsact &&
+			tc filter add dev bw0 ingress bpf direct-action object-pinned "$TOPO_PIN/rp_$1"
+		;;
+	esac
+}
+
+# topo_down: remove everything topo_up made (also after a partial topo_up).
+topo_down() {
+	local ns
+	tc qdisc del dev bw0 clsact 2>/dev/null
+	for dev in bw0 bh1 bh2 bh3 bh4; do
+		ip link del "$dev" 2>/dev/null
+	done
+	for ns in $TOPO_REMOTE bench-veth bench-vbpf bench-nk bench-meta; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$TOPO_PIN"
+	return 0
+}
+
+# topo_forwarded: the host's IPv4 ForwDatagrams (Ip: line of /proc/net/snmp).
+topo_forwarded() {
+	awk '$1 == "Ip:" && $2 ~ /^[0-9]+$/ { print $7 }' /proc/net/snmp
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	set -eEuo pipefail
+	export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+	case ${1:-} in
+	up)
+		trap 'echo "topo.sh: failed (exit $?): $BASH_COMMAND" >&2' ERR
+		topo_up
+		;;
+	down) topo_down ;;
+	*)
+		echo "usage: $0 up|down" >&2
+		exit 2
+		;;
+	esac
+fi
