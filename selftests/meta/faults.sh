@@ -130,10 +130,10 @@ done
 pass0=$(counter mh xmit_pass)
 iperf_out=$(mktemp)
 defer rm -f "$iperf_out"
-# One metactl does 1000 replacements in about 3 s under TCG (a process start
+# One metactl does 1000 replacements in 3-6 s under TCG (a process start
 # costs a second): rounds of 1000 until iperf3 ends, the first one done
 # while iperf3 surely runs.
-iperf3 -c 10.10.0.2 -t 12 -J >"$iperf_out" 2>&1 &
+iperf3 -c 10.10.0.2 -t 16 -J >"$iperf_out" 2>&1 &
 cli=$!
 sleep 2
 n=0
