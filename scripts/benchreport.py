@@ -388,14 +388,17 @@ def plot(stats, ratios, path):
     fig, axs = plt.subplots(2, 2, figsize=(14, 9), dpi=100)
     fig.suptitle(TITLE, fontsize=13)
 
+    def no_data(ax, title):
+        ax.set_title(title)
+        ax.text(0.5, 0.5, "no data", ha="center", va="center",
+                fontsize=16, color="grey", transform=ax.transAxes)
+        ax.set_xticks([])
+        ax.set_yticks([])
+
     def grouped(ax, metrics, groups, ylabel, title, fmtval):
         present = [any(stats[v].get(m) for v in VARIANTS) for m in metrics]
         if not any(present):
-            ax.set_title(title)
-            ax.text(0.5, 0.5, "no data", ha="center", va="center",
-                    fontsize=16, color="grey", transform=ax.transAxes)
-            ax.set_xticks([])
-            ax.set_yticks([])
+            no_data(ax, title)
             return
         nv = len(VARIANTS)
         width = 0.8 / nv
@@ -434,11 +437,7 @@ def plot(stats, ratios, path):
     def single(ax, metric, ylabel, title, fmtval):
         present = any(stats[v].get(metric) for v in VARIANTS)
         if not present:
-            ax.set_title(title)
-            ax.text(0.5, 0.5, "no data", ha="center", va="center",
-                    fontsize=16, color="grey", transform=ax.transAxes)
-            ax.set_xticks([])
-            ax.set_yticks([])
+            no_data(ax, title)
             return
         xs, ys, lo, hi, cols, edges = [], [], [], [], [], []
         for i, v in enumerate(VARIANTS):

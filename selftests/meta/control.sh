@@ -21,20 +21,6 @@ check "attach a program to the peer" metactl attach mh --peer --pinned "$P/pass"
 
 before=$(meta_state "$POD")
 
-# refused WHAT ERRNO MSG CMD...: the request is refused as expected and the
-# state of both namespaces is what it was.
-refused() {
-	expect_err "$@" || return 1
-	local now
-	now=$(meta_state "$POD")
-	if [ "$now" != "$before" ]; then
-		fail "$1: the state changed"
-		diff <(echo "$before") <(echo "$now") | sed 's/^/#   /'
-		before=$now
-	else
-		ok "$1: nothing changed"
-	fi
-}
 
 u32() { printf '%02x%02x%02x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)); }
 new() { metactl raw new --name mx "$@"; }

@@ -20,6 +20,8 @@ ksft_skip=4
 META_TEST_DIR=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 META_REPO=${META_REPO:-$(cd "$META_TEST_DIR/../.." && pwd)}
 META_KO=${META_KO:-$META_REPO/meta/meta.ko}
+# shellcheck source-path=SCRIPTDIR source=bpfmap.sh
+. "$META_TEST_DIR/bpfmap.sh"
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
@@ -264,6 +266,25 @@ expect_err() {
 	ok "$what: errno $errno${msg:+, '$msg'}"
 }
 
+# refused WHAT ERRNO MSG CMD...: the request is refused as expected_err wants,
+# and meta_state of the initial netns and $POD is still $before (set by the
+# caller, updated after a change so that one change is reported once).
+# Counts the requests in REFUSED_REQUESTS.
+REFUSED_REQUESTS=0
+refused() {
+	REFUSED_REQUESTS=$((REFUSED_REQUESTS + 1))
+	expect_err "$@" || return 1
+	local now
+	now=$(meta_state "$POD")
+	if [ "$now" != "$before" ]; then
+		fail "$1: the state changed"
+		diff <(echo "$before") <(echo "$now") | sed 's/^/#   /'
+		before=$now
+	else
+		ok "$1: nothing changed"
+	fi
+}
+
 # meta_state [NS...]: a snapshot of every meta device of the initial netns
 # (attributes of both ends, program ids, counters) and of the links of the
 # initial netns and of each NS, to show that a refused request changed
@@ -377,15 +398,6 @@ for e in json.load(sys.stdin):
     print(v)' "$2"
 }
 
-# map_set_u32 PINNED KEY VALUE: set a u32 of a pinned array map.
-map_set_u32() {
-	local b=() k=() i
-	for i in 0 8 16 24; do
-		k+=($((($2 >> i) & 255)))
-		b+=($((($3 >> i) & 255)))
-	done
-	bpftool map update pinned "$1" key "${k[@]}" value "${b[@]}"
-}
 
 # link_stat NS DEV DIR FIELD: a field of "ip -s link" (stats64), e.g. rx packets.
 link_stat() {

@@ -40,6 +40,9 @@
 #
 # Needs: METACTL, BPF_DIR (the *.bpf.o), meta.ko loaded, ip, tc, bpftool.
 
+# shellcheck source-path=SCRIPTDIR source=bpfmap.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/bpfmap.sh"
+
 # shellcheck disable=SC2034 # for the scripts that source this file
 TOPO_VARIANTS="host veth veth_bpf netkit meta"
 TOPO_REMOTE=bench-remote
@@ -85,15 +88,6 @@ _topo_ifindex() {
 	cat "/sys/class/net/$1/ifindex"
 }
 
-# _topo_u32 PINNED_MAP KEY VALUE: set a u32 of an array map.
-_topo_u32() {
-	local b=() k=() i
-	for i in 0 8 16 24; do
-		k+=($((($2 >> i) & 255)))
-		b+=($((($3 >> i) & 255)))
-	done
-	bpftool map update pinned "$1" key "${k[@]}" value "${b[@]}"
-}
 
 # _topo_ip4 A.B.C.D: the address as the u32 whose little-endian bytes are
 # the address in network order.
@@ -130,8 +124,8 @@ _topo_rp() {
 	pod=${2:?}
 	bpftool prog load "$BPF_DIR/redirect_peer.bpf.o" "$TOPO_PIN/rp_$v" type classifier \
 		pinmaps "$TOPO_PIN/rp_${v}_maps" &&
-		_topo_u32 "$TOPO_PIN/rp_${v}_maps/cfg" 0 "$(_topo_ifindex "$dev")" &&
-		_topo_u32 "$TOPO_PIN/rp_${v}_maps/cfg" 1 "$(_topo_ip4 "$pod")"
+		map_set_u32 "$TOPO_PIN/rp_${v}_maps/cfg" 0 "$(_topo_ifindex "$dev")" &&
+		map_set_u32 "$TOPO_PIN/rp_${v}_maps/cfg" 1 "$(_topo_ip4 "$pod")"
 }
 
 # topo_up: build every variant; call it with set -e (topo.sh up).
@@ -158,7 +152,7 @@ topo_up() {
 	# redirect_neigh: one instance for every variant, to bw0.
 	bpftool prog load "$BPF_DIR/redirect_neigh.bpf.o" "$TOPO_PIN/rn" type classifier \
 		pinmaps "$TOPO_PIN/rn_maps"
-	_topo_u32 "$TOPO_PIN/rn_maps/cfg" 0 "$(_topo_ifindex bw0)"
+	map_set_u32 "$TOPO_PIN/rn_maps/cfg" 0 "$(_topo_ifindex bw0)"
 
 	# veth: the host's stack routes and forwards.
 	ip link add bh1 type veth peer name eth0 netns bench-veth

@@ -201,9 +201,19 @@ struct AttachArgs {
         conflicts_with = "pinned"
     )]
     sec: Option<String>,
-    /// A pinned program
+    /// A pinned program; given more than once, the programs are attached in turn
     #[arg(long, value_name = "PATH")]
-    pinned: Option<PathBuf>,
+    pinned: Vec<PathBuf>,
+    /// Attach the programs of --pinned in turn N times over, on one socket (one process
+    /// for many replacements, e.g. under an emulator where a process start is slow)
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1,
+        conflicts_with = "obj",
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    repeat: u32,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -521,25 +531,44 @@ fn cmd_set(name: &str, policy: Option<Policy>, peer_policy: Option<Policy>) -> R
     request(&m)
 }
 
-/// The program of an attach command: loaded from the object or pinned.
-fn attach_prog(a: &AttachArgs) -> Res<ProgFd> {
-    match (&a.obj, &a.pinned) {
-        (Some(obj), _) => load_prog(obj, a.sec.as_deref()),
-        (None, Some(p)) => pinned_prog(p),
-        (None, None) => unreachable!("clap requires --obj or --pinned"),
+/// The programs of an attach command: the one loaded from the object, or the pinned ones.
+fn attach_progs(a: &AttachArgs) -> Res<Vec<ProgFd>> {
+    match &a.obj {
+        Some(obj) => Ok(vec![load_prog(obj, a.sec.as_deref())?]),
+        None => a.pinned.iter().map(|p| pinned_prog(p)).collect(),
     }
 }
 
 fn cmd_attach(a: &AttachArgs) -> Res {
     let idx = ifindex(&a.name)?;
-    let prog = attach_prog(a)?;
-    let m = change_msg(idx, |m| m.attr_s32(a.end.attr(), prog.0.as_raw_fd()));
-    request(&m)
+    let progs = attach_progs(a)?;
+    let msgs: Vec<Msg> = progs
+        .iter()
+        .map(|p| change_msg(idx, |m| m.attr_s32(a.end.attr(), p.0.as_raw_fd())))
+        .collect();
+    if let [m] = msgs.as_slice() {
+        if a.repeat == 1 {
+            return request(m);
+        }
+    }
+    let total = msgs.len() as u64 * u64::from(a.repeat);
+    let mut sock = Socket::open()?;
+    for (n, m) in msgs.iter().cycle().take(total as usize).enumerate() {
+        if let Err(e) = sock.transact(m) {
+            eprintln!("metactl: attach {} of {total} failed", n + 1);
+            return Err(e.into());
+        }
+    }
+    Ok(())
 }
 
+/// Attaches to netkit; several --pinned programs are all attached, in order (netkit runs a
+/// list of programs, meta one per end).
 fn cmd_netkit_attach(a: &AttachArgs) -> Res {
+    if a.repeat != 1 {
+        return Err(Failure::Other("netkit-attach: --repeat is for meta's attach".into()));
+    }
     let idx = ifindex(&a.name)?;
-    let prog = attach_prog(a)?;
     let ty = if a.end.peer {
         libbpf_rs::libbpf_sys::BPF_NETKIT_PEER
     } else {
@@ -549,13 +578,15 @@ fn cmd_netkit_attach(a: &AttachArgs) -> Res {
         sz: std::mem::size_of::<libbpf_rs::libbpf_sys::bpf_prog_attach_opts>() as _,
         ..Default::default()
     };
-    // SAFETY: prog is an open program fd and opts a valid, sized options
-    // struct, both alive for the duration of the call.
-    let rc = unsafe {
-        libbpf_rs::libbpf_sys::bpf_prog_attach_opts(prog.0.as_raw_fd(), idx, ty, &opts)
-    };
-    if rc < 0 {
-        return Err(Failure::Errno(-rc, None));
+    for prog in attach_progs(a)? {
+        // SAFETY: prog is an open program fd and opts a valid, sized options
+        // struct, both alive for the duration of the call.
+        let rc = unsafe {
+            libbpf_rs::libbpf_sys::bpf_prog_attach_opts(prog.0.as_raw_fd(), idx, ty, &opts)
+        };
+        if rc < 0 {
+            return Err(Failure::Errno(-rc, None));
+        }
     }
     Ok(())
 }
@@ -903,6 +934,21 @@ mod tests {
             .err()
             .unwrap();
         cli(&["attach", "m0", "--peer", "--obj", "x.o", "--sec", "tc"]);
+        let c = cli(&[
+            "attach", "m0", "--peer", "--pinned", "a", "--pinned", "b", "--repeat", "500",
+        ]);
+        match c.cmd {
+            Cmd::Attach(a) => assert_eq!((a.pinned.len(), a.repeat), (2, 500)),
+            _ => panic!("not attach"),
+        }
+        for bad in [
+            &["attach", "m0", "--peer", "--obj", "x.o", "--repeat", "2"][..],
+            &["attach", "m0", "--peer", "--pinned", "a", "--repeat", "0"][..],
+        ] {
+            Cli::try_parse_from(std::iter::once("metactl").chain(bad.iter().copied()))
+                .err()
+                .unwrap();
+        }
         cli(&["detach", "m0", "--primary"]);
         cli(&["show", "--json"]);
         cli(&[

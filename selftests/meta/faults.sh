@@ -1,0 +1,346 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Faults, load and bad input around programs and privileges:
+# - rounds of 1000 replacements of the primary's program (pass.bpf.o and
+#   count.bpf.o in turn, "metactl attach --repeat" from one process, as a
+#   process start costs about a second under TCG) while iperf3 (TCP) crosses
+#   the pair: iperf3 succeeds and moves data, no end drops anything,
+#   count.bpf.o saw packets, and the program shown is the last one attached;
+# - the loader exits right after attaching, closing its fd: the program stays
+#   attached and runs (its counter map counts the pings), and is freed once
+#   detached;
+# - loaders of "metactl attach --obj" SIGKILLed at random points, 50 times on
+#   both ends at once: every loader either finished or was killed, the pair is
+#   consistent (programs shown are alive, traffic passes), and no program is
+#   left once both are detached;
+# - privilege: a non-root user in the pod (EPERM), root in the pod through the
+#   peer (EACCES), root of a user namespace that does not own the netns
+#   (EPERM), and a non-root user in the host (EPERM) can neither attach,
+#   replace nor detach, even with a program fd in hand; the pod sees no
+#   program ids; each refusal leaves the state as it was;
+# - leak accounting: at the end, after deleting what the test made, no
+#   program, meta device, netns or /proc/net/dev entry is left over, and meta
+#   unloads.
+# The runner fails on any kernel splat or kmemleak report.
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+
+require_cmd ip ping bpftool python3 iperf3 ss setpriv unshare nsenter timeout
+
+REPLACEMENTS=1000
+KILL_CYCLES=50
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+
+# sched_cls_ids: the ids of the SCHED_CLS programs that exist, in order, on one
+# line (every program this test loads is one; bpftool's own iterator is not).
+sched_cls_ids() {
+	bpftool -j prog show | python3 -c '
+import json, sys
+print(" ".join(str(i) for i in sorted(p["id"] for p in json.load(sys.stdin) if p.get("type") == "sched_cls")))'
+}
+
+# netns_inodes: the network namespaces some process is in, sorted.
+netns_inodes() {
+	stat -L -c %i /proc/[0-9]*/ns/net 2>/dev/null | sort -u
+}
+
+# meta_everywhere: the number of meta devices in the initial netns and in
+# every named netns.
+meta_everywhere() {
+	local ns n
+	n=$(ip -o link show type meta | wc -l)
+	for ns in $(ip netns list | awk '{ print $1 }'); do
+		n=$((n + $(ip -n "$ns" -o link show type meta | wc -l)))
+	done
+	echo "$n"
+}
+
+# Before anything is made.
+progs_before=$(sched_cls_ids)
+named_netns_before=$(ip netns list | awk '{ print $1 }' | sort | xargs)
+netns_before=$(netns_inodes)
+netdev_before=$(wc -l </proc/net/dev)
+meta_loaded && log "meta is loaded at the start"
+
+meta_setup faults POD
+PASS_ID=$(pin_prog "$BPF_DIR/pass.bpf.o" "$P/pass") || { fail "load pass.bpf.o"; meta_exit; }
+COUNT_ID=$(pin_prog "$BPF_DIR/count.bpf.o" "$P/count") || { fail "load count.bpf.o"; meta_exit; }
+check "pair" meta_pair "$POD" || meta_exit
+defer ip link del mh
+
+# show_field DEV KEY [NS]: a key of "metactl show DEV --json" (None: null).
+show_field() {
+	local out
+	if [ -n "${3:-}" ]; then
+		out=$(nsenter --net="/run/netns/$3" "$METACTL" show "$1" --json) || return 1
+	else
+		out=$("$METACTL" show "$1" --json) || return 1
+	fi
+	python3 -c 'import json,sys; print(json.loads(sys.argv[1])[0][sys.argv[2]])' "$out" "$2"
+}
+
+# drops: the 9 drop counters (xmit_drop_*, xmit_redirect_err) of both ends,
+# summed.
+drops() {
+	{
+		ethtool -S mh
+		ip netns exec "$POD" ethtool -S mp
+	} | awk '$1 ~ /^xmit_(drop_.*|redirect_err):$/ { n += $2; c++ } END { print c == 18 ? n : "?" }'
+}
+
+# pin_map_of PROG_ID PATH: pin the (first) map of program PROG_ID at PATH.
+pin_map_of() {
+	local map
+	map=$(bpftool -j prog show id "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["map_ids"][0])') &&
+		bpftool map pin id "$map" "$2"
+}
+
+# wait_freed ID...: wait (up to 10 s) until none of the programs exists; a
+# program is freed after an RCU grace period.
+wait_freed() {
+	local id alive
+	for _ in $(seq 20); do
+		alive=
+		for id in "$@"; do
+			prog_alive "$id" && alive="$alive $id"
+		done
+		[ -z "$alive" ] && return 0
+		sleep 0.5
+	done
+	echo "$alive"
+	return 1
+}
+
+ms() { date +%s%3N; }
+
+section() { log "$* (at ${SECONDS}s)"; }
+
+section "$REPLACEMENTS replacements of the primary's program under iperf3"
+check "attach pass to the primary" metactl attach mh --primary --pinned "$P/pass"
+pin_map_of "$COUNT_ID" "$P/count_map" || fail "pin the map of count.bpf.o"
+ip netns exec "$POD" iperf3 -s -1 -B 10.10.0.2 >/dev/null 2>&1 &
+srv=$!
+defer kill "$srv"
+for _ in $(seq 20); do
+	ip netns exec "$POD" ss -Htln 'sport = :5201' | grep -q . && break
+	sleep 0.5
+done
+pass0=$(counter mh xmit_pass)
+iperf_out=$(mktemp)
+defer rm -f "$iperf_out"
+# One metactl does 1000 replacements in 3-6 s under TCG (a process start
+# costs a second): rounds of 1000 until iperf3 ends, the first one done
+# while iperf3 surely runs.
+iperf3 -c 10.10.0.2 -t 16 -J >"$iperf_out" 2>&1 &
+cli=$!
+sleep 2
+n=0
+t0=$(ms)
+while kill -0 "$cli" 2>/dev/null; do
+	# pass and count in turn: count is the last one.
+	if ! metactl attach mh --primary --pinned "$P/pass" --pinned "$P/count" \
+		--repeat $((REPLACEMENTS / 2)); then
+		fail "metactl attach --repeat $((REPLACEMENTS / 2)) after $n replacements"
+		break
+	fi
+	n=$((n + REPLACEMENTS))
+	if [ "$n" = "$REPLACEMENTS" ]; then
+		running=0
+		kill -0 "$cli" 2>/dev/null && running=1
+		check_eq "iperf3 still ran after the first $n replacements" "$running" 1
+	fi
+done
+t1=$(ms)
+[ "$n" -ge "$REPLACEMENTS" ] && ok "$n replacements during iperf3" ||
+	fail "$n replacements during iperf3, want at least $REPLACEMENTS"
+wait "$cli"
+check_eq "iperf3 exit status" "$?" 0
+read -r sent received < <(python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))["end"]
+print(int(e["sum_sent"]["bytes"]), int(e["sum_received"]["bytes"]))' "$iperf_out" 2>/dev/null)
+: "${sent:=0}" "${received:=0}"
+[ "$sent" -gt 0 ] && [ "$received" -gt 0 ] && ok "iperf3 moved data: $sent bytes sent, $received received" ||
+	fail "iperf3 moved nothing: $sent bytes sent, $received received ($(head -c 300 "$iperf_out"))"
+check_eq "drops on either end (the pair is new) after the replacements" "$(drops)" 0
+packets=$(($(counter mh xmit_pass) - pass0))
+counted=$(map_value "$P/count_map" 0)
+[ "${counted:-0}" -gt 0 ] && [ "$counted" -le "$packets" ] &&
+	ok "count.bpf.o ran: $counted of the $packets packets passed by the primary" ||
+	fail "count.bpf.o counted '$counted' of $packets packets"
+check_eq "the program shown is the last one attached" "$(show_field mh prog_id)" "$COUNT_ID"
+log "figures: $n replacements in $((t1 - t0)) ms during iperf3; $sent bytes sent, $packets packets passed by the primary"
+check "detach the primary" metactl detach mh --primary
+rm -f "$P/count_map"
+
+section "the loader exits after attaching: the program stays until detached"
+check "metactl attach --obj count.bpf.o to the peer" metactl attach mh --peer --obj "$BPF_DIR/count.bpf.o"
+id=$(show_field mh peer_prog_id)
+case " $progs_before $PASS_ID $COUNT_ID 0 None " in
+*" $id "*) fail "the peer's program id is '$id', not a new program" ;;
+*) ok "the peer runs a new program, id $id" ;;
+esac
+check "bpftool prog show id $id (no process holds an fd)" bpftool prog show id "$id"
+pin_map_of "$id" "$P/orphan_map" || fail "pin the map of program $id"
+pings "$POD" 10.10.0.1 5
+check_eq "pings from the pod answered" "$PING_RECEIVED" "$PING_SENT"
+check_eq "packets the orphaned program counted" "$(map_value "$P/orphan_map" 0)" "$PING_SENT"
+check "detach the peer" metactl detach mh --peer
+rm -f "$P/orphan_map"
+check_eq "the peer's program id after detach" "$(show_field mh peer_prog_id)" 0
+left=$(wait_freed "$id")
+check_eq "program $id freed after detach (still alive)" "$left" ""
+
+section "loaders SIGKILLed at random points, $KILL_CYCLES times on both ends"
+a=$(ms)
+check "one timed metactl attach --obj" timeout -s KILL 60 "$METACTL" attach mh --peer --obj "$BPF_DIR/count.bpf.o"
+span=$(($(ms) - a))
+span=$((span * 3 / 2))
+log "a loader takes about $((span * 2 / 3)) ms; kills at 0..$span ms"
+rcs=$(mktemp)
+defer rm -f "$rcs"
+killer() {
+	local end=$1 i d
+	for ((i = 0; i < KILL_CYCLES / 2; i++)); do
+		d=$((RANDOM % span + 1))
+		timeout --foreground -s KILL "$((d / 1000)).$(printf %03d $((d % 1000)))" \
+			"$METACTL" attach mh "--$end" --obj "$BPF_DIR/count.bpf.o" >/dev/null 2>&1
+		echo "$?"
+	done
+}
+killer peer >"$rcs.peer" &
+k1=$!
+killer primary >"$rcs.primary" &
+k2=$!
+wait "$k1" "$k2"
+cat "$rcs.peer" "$rcs.primary" >"$rcs"
+rm -f "$rcs.peer" "$rcs.primary"
+# timeout exits 137 (or 124) when it killed metactl.
+killed=$(grep -cx -e 124 -e 137 "$rcs")
+done_ok=$(grep -cx 0 "$rcs")
+other=$(grep -vcx -e 0 -e 124 -e 137 "$rcs")
+log "figures: $KILL_CYCLES loaders, $killed killed, $done_ok finished"
+check_eq "loaders that failed other than by the kill" "$other" 0
+[ "$killed" -gt 0 ] && [ "$done_ok" -gt 0 ] && ok "some loaders were killed, some finished" ||
+	fail "$killed killed and $done_ok finished: the kill points missed the loader"
+check "metactl show --json after the kills" metactl show mh --json
+for end in prog_id peer_prog_id; do
+	id=$(show_field mh $end)
+	if [ "$id" = 0 ]; then
+		ok "$end: none attached"
+	elif prog_alive "$id"; then
+		ok "$end: program $id is alive"
+	else
+		fail "$end: program '$id' is shown but does not exist"
+	fi
+done
+pings "" 10.10.0.2 3
+check_eq "pings through the pair after the kills" "$PING_RECEIVED" "$PING_SENT"
+check_eq "drops on either end after the kills" "$(drops)" 0
+check "detach the primary" metactl detach mh --primary
+check "detach the peer" metactl detach mh --peer
+want=$(echo "$progs_before $PASS_ID $COUNT_ID" | xargs -n 1 | sort -n | xargs)
+for _ in $(seq 20); do
+	[ "$(sched_cls_ids)" = "$want" ] && break
+	sleep 0.5
+done
+check_eq "SCHED_CLS programs after detaching (the pinned ones)" "$(sched_cls_ids)" "$want"
+
+section "privilege"
+check "attach pass to the primary" metactl attach mh --primary --pinned "$P/pass"
+check "attach count to the peer" metactl attach mh --peer --pinned "$P/count"
+check_eq "root in the host sees both ids" "$(show_field mh prog_id) $(show_field mh peer_prog_id)" \
+	"$PASS_ID $COUNT_ID"
+before=$(meta_state "$POD")
+
+
+# with_fd PINNED CMD...: run CMD holding an fd of the pinned program PINNED;
+# @FD@ in CMD is replaced by the fd as a little-endian u32 in hex (for
+# "metactl raw --data"). The fd is obtained as root, then CMD may drop
+# privileges: it tests the netlink request, not the access to bpffs.
+with_fd() {
+	python3 -c '
+import ctypes, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+path = ctypes.create_string_buffer(sys.argv[1].encode())
+attr = ctypes.create_string_buffer(struct.pack("=QIIi", ctypes.addressof(path), 0, 0, 0), 24)
+fd = libc.syscall(321, 7, attr, 24)  # bpf(BPF_OBJ_GET)
+if fd < 0:
+    sys.exit("BPF_OBJ_GET %s: %s" % (sys.argv[1], os.strerror(ctypes.get_errno())))
+os.set_inheritable(fd, True)
+h = struct.pack("<I", fd).hex()
+args = [a.replace("@FD@", h) for a in sys.argv[2:]]
+os.execvp(args[0], args)' "$@"
+}
+
+EPERM_MSG="Operation not permitted (errno 1)"
+PEER_MSG="meta link settings can be changed only through the primary device"
+in_pod=(ip netns exec "$POD")
+in_pod_sys=(nsenter --net="/run/netns/$POD")
+
+log "a non-root user in the pod"
+out=$("${in_pod[@]}" "${NOBODY[@]}" "$METACTL" show mp --json)
+check_eq "non-root in the pod: ids and role of the peer" \
+	"$(python3 -c 'import json,sys; d=json.loads(sys.argv[1])[0]; print(d["prog_id"], d["peer_prog_id"], d["primary"])' "$out")" \
+	"None None False"
+refused "non-root in the pod: detach" 1 "$EPERM_MSG" \
+	"${in_pod[@]}" "${NOBODY[@]}" "$METACTL" detach mp --peer
+refused "non-root in the pod: replace the peer's program, fd in hand" 1 "$EPERM_MSG" \
+	with_fd "$P/pass" "${in_pod[@]}" "${NOBODY[@]}" "$METACTL" raw change --name mp --data 12=@FD@
+refused "non-root in the pod: set a policy" 1 "$EPERM_MSG" \
+	"${in_pod[@]}" "${NOBODY[@]}" "$METACTL" set mp --peer-policy drop
+
+log "root in the pod, through the peer"
+refused "root in the pod: replace the peer's program" 13 "$PEER_MSG" \
+	"${in_pod_sys[@]}" "$METACTL" attach mp --peer --pinned "$P/pass"
+refused "root in the pod: replace the primary's program" 13 "$PEER_MSG" \
+	"${in_pod_sys[@]}" "$METACTL" attach mp --primary --pinned "$P/count"
+refused "root in the pod: detach" 13 "$PEER_MSG" "${in_pod_sys[@]}" "$METACTL" detach mp --primary
+
+log "root of a user namespace that does not own the netns"
+refused "userns root in the pod: detach" 1 "$EPERM_MSG" \
+	"${in_pod_sys[@]}" unshare -U -r "$METACTL" detach mp --peer
+refused "userns root in the pod: replace, fd in hand" 1 "$EPERM_MSG" \
+	with_fd "$P/pass" "${in_pod_sys[@]}" unshare -U -r "$METACTL" raw change --name mp --data 12=@FD@
+refused "userns root in the host: replace the primary's program" 1 "$EPERM_MSG" \
+	unshare -U -r "$METACTL" attach mh --primary --pinned "$P/count"
+refused "userns root in the host: detach" 1 "$EPERM_MSG" unshare -U -r "$METACTL" detach mh --peer
+out=$("${in_pod_sys[@]}" unshare -U -r "$METACTL" show mp --json)
+check_eq "userns root in the pod: ids of the peer" \
+	"$(python3 -c 'import json,sys; d=json.loads(sys.argv[1])[0]; print(d["prog_id"], d["peer_prog_id"])' "$out")" \
+	"None None"
+
+log "a non-root user in the host"
+refused "non-root in the host: replace the primary's program, fd in hand" 1 "$EPERM_MSG" \
+	with_fd "$P/count" "${NOBODY[@]}" "$METACTL" raw change --name mh --data 11=@FD@
+check_eq "the programs after the refusals" "$(show_field mh prog_id) $(show_field mh peer_prog_id)" \
+	"$PASS_ID $COUNT_ID"
+log "figures: $REFUSED_REQUESTS refused requests"
+
+section "leak accounting"
+check "delete the pair" ip link del mh
+kill "$srv" 2>/dev/null
+wait "$srv" 2>/dev/null
+rm -rf "$P"
+check "delete the pod's netns" cleanup_ns "$POD"
+for _ in $(seq 20); do
+	[ "$(sched_cls_ids)" = "$progs_before" ] && break
+	sleep 0.5
+done
+check_eq "SCHED_CLS programs at the end (as at the start)" "$(sched_cls_ids)" "$progs_before"
+check_eq "meta devices in any netns" "$(meta_everywhere)" 0
+check_eq "named netns (as at the start)" "$(ip netns list | awk '{ print $1 }' | sort | xargs)" \
+	"$named_netns_before"
+for _ in $(seq 20); do
+	[ -z "$(comm -13 <(echo "$netns_before") <(netns_inodes))" ] && break
+	sleep 0.5
+done
+check_eq "netns of processes not there at the start" \
+	"$(comm -13 <(echo "$netns_before") <(netns_inodes) | xargs)" ""
+check_eq "/proc/net/dev lines (as at the start)" "$(wc -l </proc/net/dev)" "$netdev_before"
+unload_meta
+check_fail "$([ -e /sys/module/meta ]; echo $?)" "/sys/module/meta is gone"
+log "figures: $SECONDS s, $n replacements, $KILL_CYCLES kill cycles ($killed killed), $sent bytes and $packets packets through the primary under iperf3, $REFUSED_REQUESTS refused requests"
+meta_exit
