@@ -4,6 +4,7 @@
 
     benchparse.py sockperf FILE RC --variant V --rep N --test T
     benchparse.py iperf3 FILE RC --variant V --rep N --test T
+    (either with --shell: R_KEY=VALUE lines for a shell's eval, not JSON)
     benchparse.py marks RESULTS MARKS      (fills in the instruction counts)
 
 sockperf: FILE is the output of "sockperf ping-pong"; the line has p50_us,
@@ -28,6 +29,7 @@ so that process start and exit cancel out.
 import argparse
 import json
 import re
+import shlex
 import sys
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -94,7 +96,11 @@ def one_run(args):
         except (ValueError, KeyError, json.JSONDecodeError) as e:
             tail = " | ".join(ANSI.sub("", text).strip().splitlines()[-3:])
             line["error"] = f"{args.kind}: {e} (exit {args.rc}): {tail}"[:300]
-    print(json.dumps(line))
+    if args.shell:
+        for k, v in line.items():
+            print(f"R_{k}={shlex.quote(str(v))}")
+    else:
+        print(json.dumps(line))
     return 0 if "error" not in line else 1
 
 
@@ -155,6 +161,8 @@ def main():
         p.add_argument("--rep", type=int, required=True)
         p.add_argument("--test", required=True)
         p.add_argument("--extra", nargs="*", metavar="KEY=VALUE")
+        p.add_argument("--shell", action="store_true",
+                       help="print R_KEY=VALUE lines for a shell's eval instead of JSON")
     p = sub.add_parser("marks")
     p.add_argument("results")
     p.add_argument("marks")

@@ -10,6 +10,8 @@
 # the host and for the three BPF host-routing variants (veth + tc, netkit,
 # meta), and meta's pod end counts its redirects.
 
+# R_* are set by the eval in run_parsed.
+# shellcheck disable=SC2154
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=topo.sh
@@ -38,21 +40,19 @@ ip netns exec $TOPO_REMOTE sockperf server -i $TOPO_SERVER -p 11112 >/dev/null 2
 check "iperf3 server" ip netns exec $TOPO_REMOTE iperf3 -s -B $TOPO_SERVER -D
 sleep 1
 
-# field JSONLINE KEY: a field of a benchparse line.
-field_of() {
-	python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], ""))' "$1" "$2"
-}
-
 # run_parsed VARIANT KIND TEST CMD...: run CMD in the variant's client
-# netns, parse its output; sets LINE. The check: no "error" in it.
+# netns and parse its output as the benchmark does, with one python3 start
+# (each costs seconds under TCG); sets R_<field> of the result line. The
+# check: it has no R_error.
 run_parsed() {
 	local v=$1 kind=$2 test=$3 rc
 	shift 3
 	topo_exec "$v" timeout 60 "$@" >"$out/$v-$test" 2>&1
 	rc=$?
-	LINE=$(python3 "$PARSE" "$kind" "$out/$v-$test" "$rc" --variant "$v" --rep 1 --test "$test")
-	if [ -n "$(field_of "$LINE" error)" ]; then
-		fail "$v $test: $(field_of "$LINE" error)"
+	unset "${!R_@}"
+	eval "$(python3 "$PARSE" "$kind" "$out/$v-$test" "$rc" --variant "$v" --rep 1 --test "$test" --shell)"
+	if [ -n "${R_error:-}" ]; then
+		fail "$v $test: $R_error"
 		return 1
 	fi
 }
@@ -64,15 +64,15 @@ for v in $TOPO_VARIANTS; do
 	fwd0=$(topo_forwarded)
 	red0=$(counter eth0 xmit_redirect bench-meta)
 	if run_parsed "$v" sockperf tcp_lat sockperf ping-pong --tcp -i $TOPO_SERVER -p 11111 -t 1; then
-		txn=$(field_of "$LINE" transactions)
-		[ "$txn" -gt 0 ] && ok "$v: $txn TCP round trips, p50 $(field_of "$LINE" p50_us) us" ||
+		txn=$R_transactions
+		[ "$txn" -gt 0 ] && ok "$v: $txn TCP round trips, p50 $R_p50_us us" ||
 			fail "$v: no TCP round trip"
 	fi
 	if run_parsed "$v" sockperf udp_lat sockperf ping-pong -i $TOPO_SERVER -p 11112 -t 1; then
-		ok "$v: $(field_of "$LINE" transactions) UDP round trips, p50 $(field_of "$LINE" p50_us) us"
+		ok "$v: $R_transactions UDP round trips, p50 $R_p50_us us"
 	fi
 	if run_parsed "$v" iperf3 tcp_tput iperf3 -c $TOPO_SERVER -t 1 -J; then
-		bytes=$(field_of "$LINE" bytes)
+		bytes=$R_bytes
 		[ "$bytes" -gt 0 ] && ok "$v: iperf3 moved $bytes bytes" || fail "$v: iperf3 moved nothing"
 	fi
 	fwd=$(($(topo_forwarded) - fwd0))
