@@ -43,8 +43,6 @@ PARSE=$ROOT/scripts/benchparse.py
 export METACTL BPF_DIR
 RESULTS=$rundir/results.jsonl
 RAW=$rundir/raw
-TCP_PORT=11111
-UDP_PORT=11112
 
 # shellcheck source-path=SCRIPTDIR source=../selftests/meta/topo.sh
 . "$ROOT/selftests/meta/topo.sh"
@@ -56,18 +54,12 @@ die() {
 	exit 1
 }
 
-servers_up() {
-	ip netns exec $TOPO_REMOTE sockperf server --tcp -i $TOPO_SERVER -p $TCP_PORT >"$RAW/server-tcp.txt" 2>&1 &
-	ip netns exec $TOPO_REMOTE sockperf server -i $TOPO_SERVER -p $UDP_PORT >"$RAW/server-udp.txt" 2>&1 &
-	ip netns exec $TOPO_REMOTE iperf3 -s -B $TOPO_SERVER -D
-	sleep 1
-}
 
 # sockperf_run PROTO SECONDS OUTFILE: one ping-pong run from the client's
 # netns (TOPO_EXEC); its exit status.
 sockperf_run() {
-	local proto=$1 secs=$2 out=$3 args=(-p "$UDP_PORT")
-	[ "$proto" = tcp ] && args=(--tcp -p "$TCP_PORT")
+	local proto=$1 secs=$2 out=$3 args=(-p "$TOPO_UDP_PORT")
+	[ "$proto" = tcp ] && args=(--tcp -p "$TOPO_TCP_PORT")
 	timeout $((secs + 30)) "${TOPO_EXEC[@]}" sockperf ping-pong "${args[@]}" -i $TOPO_SERVER \
 		-t "$secs" >"$out" 2>&1
 }
@@ -125,7 +117,8 @@ main() {
 	[ "$(nproc)" = 1 ] || say "warning: $(nproc) CPUs; the benchmark is meant for one"
 	insmod "$META_KO" || die "insmod $META_KO"
 	"$ROOT/selftests/meta/topo.sh" up || die "topology"
-	servers_up
+	topo_servers "$RAW"
+	sleep 1
 	cat >"$rundir/guest-info.json" <<-EOF
 		{"kernel": "$(uname -r)", "guest_cpus": $(nproc), "cpu_model": "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)",
 		 "sockperf": "$(sockperf --version 2>&1 | sed -n 's/^sockperf, version //p' | head -n 1)",
@@ -168,7 +161,7 @@ main() {
 	sleep 0.5
 	rmmod meta || say "warning: rmmod meta failed"
 	echo "# meta-guest: tests done"
-	echo done >"$rundir/guest-done"
+	echo "done" >"$rundir/guest-done"
 }
 
 main

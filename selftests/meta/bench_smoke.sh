@@ -35,9 +35,7 @@ if ! "$META_TEST_DIR/topo.sh" up >"$out/up.txt" 2>&1; then
 	meta_exit
 fi
 ok "topo.sh up: host, veth, veth_bpf, netkit, meta"
-ip netns exec $TOPO_REMOTE sockperf server --tcp -i $TOPO_SERVER -p 11111 >/dev/null 2>&1 &
-ip netns exec $TOPO_REMOTE sockperf server -i $TOPO_SERVER -p 11112 >/dev/null 2>&1 &
-check "iperf3 server" ip netns exec $TOPO_REMOTE iperf3 -s -B $TOPO_SERVER -D
+check "servers in $TOPO_REMOTE (sockperf TCP and UDP, iperf3)" topo_servers
 sleep 1
 
 # run_parsed VARIANT KIND TEST CMD...: run CMD in the variant's client
@@ -63,12 +61,12 @@ for v in $TOPO_VARIANTS; do
 	check "select $v on bw0" topo_select "$v" || continue
 	fwd0=$(topo_forwarded)
 	red0=$(counter eth0 xmit_redirect bench-meta)
-	if run_parsed "$v" sockperf tcp_lat sockperf ping-pong --tcp -i $TOPO_SERVER -p 11111 -t 1; then
+	if run_parsed "$v" sockperf tcp_lat sockperf ping-pong --tcp -i $TOPO_SERVER -p $TOPO_TCP_PORT -t 1; then
 		txn=$R_transactions
 		[ "$txn" -gt 0 ] && ok "$v: $txn TCP round trips, p50 $R_p50_us us" ||
 			fail "$v: no TCP round trip"
 	fi
-	if run_parsed "$v" sockperf udp_lat sockperf ping-pong -i $TOPO_SERVER -p 11112 -t 1; then
+	if run_parsed "$v" sockperf udp_lat sockperf ping-pong -i $TOPO_SERVER -p $TOPO_UDP_PORT -t 1; then
 		ok "$v: $R_transactions UDP round trips, p50 $R_p50_us us"
 	fi
 	if run_parsed "$v" iperf3 tcp_tput iperf3 -c $TOPO_SERVER -t 1 -J; then

@@ -48,6 +48,8 @@ TOPO_VARIANTS="host veth veth_bpf netkit meta"
 TOPO_REMOTE=bench-remote
 TOPO_SERVER=10.9.0.2
 TOPO_PIN=${TOPO_PIN:-/sys/fs/bpf/meta-bench}
+TOPO_TCP_PORT=11111
+TOPO_UDP_PORT=11112
 
 # topo_ns VARIANT: the client's netns (empty for host).
 topo_ns() {
@@ -203,6 +205,18 @@ topo_select() {
 			tc filter add dev bw0 ingress bpf direct-action object-pinned "$TOPO_PIN/rp_$1"
 		;;
 	esac
+}
+
+# topo_servers [LOGDIR]: the servers in the remote netns: sockperf over TCP
+# (TOPO_TCP_PORT) and over UDP (TOPO_UDP_PORT), in the background, their
+# output in LOGDIR/server-{tcp,udp}.txt (default: discarded), and an iperf3
+# daemon; the exit status of iperf3's start.
+topo_servers() {
+	local tcp=/dev/null udp=/dev/null
+	[ -n "${1:-}" ] && tcp=$1/server-tcp.txt && udp=$1/server-udp.txt
+	ip netns exec $TOPO_REMOTE sockperf server --tcp -i $TOPO_SERVER -p $TOPO_TCP_PORT >"$tcp" 2>&1 &
+	ip netns exec $TOPO_REMOTE sockperf server -i $TOPO_SERVER -p $TOPO_UDP_PORT >"$udp" 2>&1 &
+	ip netns exec $TOPO_REMOTE iperf3 -s -B $TOPO_SERVER -D
 }
 
 # topo_down: remove everything topo_up made (also after a partial topo_up).
