@@ -8,6 +8,8 @@
 #   make tools     build tools/metactl (cargo) and the BPF samples (clang)
 #   make run       all of the above, then boot the VM and show a meta pair
 #   make check     all of the above, then run the selftests in the VM
+#                  (scripts/check.sh; TESTS="a.sh b.sh" runs only those,
+#                  META_VM_SLOW=3 on a deliberately slowed VM)
 #   make bench     the benchmark against host, veth and netkit, on a second
 #                  kernel without the debug set (scripts/bench.sh); writes
 #                  Documentation/bench/
@@ -63,9 +65,8 @@ run: kernel
 	$(MAKE) modules tools
 	scripts/vm.sh run
 
-check: kernel
-	$(MAKE) modules tools
-	scripts/vm.sh check
+check:
+	scripts/check.sh $(TESTS)
 
 # scripts/bench.sh runs the set-up itself.
 bench:

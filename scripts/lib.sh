@@ -4,6 +4,7 @@
 META_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 META_CACHE=${META_CACHE:-$HOME/.cache/meta}
 META_LOGDIR=${META_LOGDIR:-$META_CACHE/logs}
+export META_CACHE META_LOGDIR
 mkdir -p "$META_CACHE" "$META_LOGDIR"
 
 # Toolchain facts of these machines (see DEVELOPERS.md).
@@ -29,4 +30,21 @@ step() {
 		tail -n 40 "$log" >&2
 		exit "$rc"
 	fi
+}
+
+# calibrate_host: a short fixed CPU workload (3 million iterations of a
+# Python loop, single-threaded), printed so that runs on different machines
+# can be compared; stored in $META_LOGDIR/host-calibration.txt.
+calibrate_host() {
+	local t
+	t=$(python3 -c '
+import time
+t = time.perf_counter()
+x = 0
+for i in range(3_000_000):
+    x += i
+print(round((time.perf_counter() - t) * 1000))')
+	echo "host: $(nproc) cpus, $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -n 1), python loop ${t} ms" \
+		>"$META_LOGDIR/host-calibration.txt"
+	say "calibration: $(cat "$META_LOGDIR/host-calibration.txt")"
 }

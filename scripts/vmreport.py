@@ -17,8 +17,12 @@ RUNDIR holds what scripts/vm.sh and the guest wrote:
 Counting: every selftest and every KUnit test case is one result (passed,
 failed or skipped); every splat in the kernel log, every result that is
 missing (a test or case that never reported, an absent KUnit summary), a
-VM timeout and a guest that did not finish are one failure each. The last
-line printed is "N passed, N failed"; the exit code is 1 when N failed > 0.
+VM timeout, a guest that did not finish and a missing kmemleak report are
+one failure each; skips are counted apart. Host results of scripts/check.sh
+(META_HOST_RESULTS) count too. Before the verdict, a table of the time of
+each step and test (META_STEPS_FILE, vm-times.tsv, times.txt). The last line
+printed is "N passed, N failed, N skipped"; the exit code is 1 when N failed
+> 0.
 """
 
 import os
@@ -34,7 +38,8 @@ SPLAT = re.compile(
     r"|possible circular locking|inconsistent lock state|suspicious RCU usage"
     r"|refcount_t:|suspected memory leaks|Kernel panic|UBSAN:"
     r"|detected stalls|detected expedited stalls|self-detected stall|RCU stall"
-    r"|blocked for more than \d+ seconds"
+    r"|blocked for more than \d+ seconds|soft lockup|hard LOCKUP"
+    r"|unregister_netdevice: waiting for|ref_tracker: .* has \d+/\d+ users"
 )
 # A match within this many kernel lines of the previous match of the current
 # splat belongs to it ("BUG: ..." + "Oops: ...", "refcount_t: ..." +
@@ -114,7 +119,12 @@ def splats_of_run(rundir):
         if s["first"] not in seen:
             s["where"] = "dmesg.txt:%d" % s["line"]
             splats.append(s)
-    leaks = read(rundir, "kmemleak.txt") or ""
+    leaks = read(rundir, "kmemleak.txt")
+    if leaks is None:
+        # No report is not zero leaks: the scan did not run.
+        splats.append({"where": "kmemleak.txt", "first": "kmemleak: no report (the scan did not run)",
+                       "show": []})
+        leaks = ""
     nleaks = leaks.count("unreferenced object")
     if nleaks:
         detail = leaks.splitlines()[:20]
@@ -322,20 +332,91 @@ def report_splats(rundir, t):
         print("splats: none in the kernel log")
 
 
+def report_guest_fails(rundir, t):
+    """Failures the guest runner found itself (netns never freed)."""
+    for line in lines_of(read(rundir, "guest.out")):
+        if line.startswith("# meta-guest:") and ": FAIL:" in line:
+            print("FAIL: " + line[len("# meta-guest: "):])
+            t.failed += 1
+
+
+def report_host(t):
+    """Results of the host's own steps (scripts/check.sh: metactl's cargo test)."""
+    path = os.environ.get("META_HOST_RESULTS")
+    if not path or not os.path.exists(path):
+        return
+    for line in lines_of(open(path, encoding="utf-8").read()):
+        m = KTAP_RESULT.match(line)
+        if m:
+            print(line)
+            t.add("fail" if m.group(1) else "pass")
+
+
+def fmt_s(sec):
+    sec = int(round(sec))
+    return "%d min %02d s" % (sec // 60, sec % 60) if sec >= 60 else "%d s" % sec
+
+
+def report_times(rundir):
+    """The table of time per step and per test, so that a slow step shows in every log."""
+    rows = []
+    steps = os.environ.get("META_STEPS_FILE")
+    if steps and os.path.exists(steps):
+        for line in lines_of(open(steps, encoding="utf-8").read()):
+            if "\t" in line:
+                name, sec = line.rsplit("\t", 1)
+                rows.append((name, float(sec)))
+    for line in lines_of(read(rundir, "vm-times.tsv")):
+        if "\t" in line:
+            name, sec = line.rsplit("\t", 1)
+            rows.append((name, float(sec)))
+    tests = []
+    for line in lines_of(read(rundir, "times.txt")):
+        w = line.split()
+        if len(w) == 3:
+            tests.append(("  test " + w[0] + ("" if w[2] == "0" else " (exit %s)" % w[2]),
+                          int(w[1]) / 1000.0))
+    if not rows and not tests:
+        return
+    t_all = os.environ.get("META_T_ALL")
+    width = max([len(n) for n, _ in rows + tests] + [20])
+    print("time per step:")
+    for name, sec in rows:
+        print("  %-*s %10s" % (width, name, fmt_s(sec)))
+        if name == "VM: the tests":
+            for tname, tsec in sorted(tests, key=lambda x: -x[1]):
+                print("  %-*s %10s" % (width, tname, fmt_s(tsec)))
+    if not any(n == "VM: the tests" for n, _ in rows):
+        for tname, tsec in tests:
+            print("  %-*s %10s" % (width, tname, fmt_s(tsec)))
+    if t_all:
+        import time
+        print("  %-*s %10s" % (width, "total", fmt_s(time.time() - int(t_all))))
+    for name in ("calibration.txt",):
+        c = read(rundir, name)
+        if c:
+            print("guest calibration: " + c.strip())
+    host = os.path.join(os.environ.get("META_LOGDIR", ""), "host-calibration.txt")
+    if os.environ.get("META_LOGDIR") and os.path.exists(host):
+        print("host calibration: " + open(host).read().strip())
+
+
 def main():
     if len(sys.argv) != 3 or sys.argv[1] not in ("check", "splats"):
         sys.exit(__doc__)
     mode, rundir = sys.argv[1], sys.argv[2]
     t = Tally()
     if mode == "check":
+        report_host(t)
         report_selftests(rundir, t)
+        report_guest_fails(rundir, t)
         report_kunit(rundir, t)
     report_splats(rundir, t)
     vm_status(rundir, t)
     print("console log: %s" % os.path.join(rundir, "console.log"))
     if mode == "check":
-        print("skipped: %d" % t.skipped)
-        print("%d passed, %d failed" % (t.passed, t.failed))
+        report_times(rundir)
+        print("%d passed, %d failed, %d skipped" % (t.passed, t.failed, t.skipped))
     return 1 if t.failed else 0
 
 

@@ -3,38 +3,57 @@
 #
 # Runs inside the VM of "scripts/vm.sh check":
 #
-#	selftests/run_guest.sh RUNDIR [SUITE]
+#	selftests/run_guest.sh RUNDIR [SUITE] [TEST...]
 #
-# Runs every test of TEST_PROGS in selftests/SUITE/Makefile (default: meta)
-# with the per-test timeout of its "settings" (timeout=N, kselftest default
-# 45 s) and prints KTAP on stdout: "TAP version 13", "1..N", then per test its
-# output as "# " diagnostics and "ok N NAME", "ok N NAME # SKIP" (exit 4) or
-# "not ok N NAME # exit=RC" / "# TIMEOUT". Then it has kmemleak scan twice
-# and stores the report (kmemleak.txt) and the kernel log (dmesg.txt) in
-# RUNDIR, a directory writable from the guest. The verdict is the host's
-# (scripts/vmreport.py): this script exits 0 when every result was printed.
+# Runs the tests of TEST_PROGS in selftests/SUITE/Makefile (default: meta;
+# or only the TESTs named) and prints KTAP on stdout: "TAP version 13",
+# "1..N", then per test its output as "# " diagnostics and "ok N NAME",
+# "ok N NAME # SKIP" (exit 4) or "not ok N NAME # exit=RC" / "# TIMEOUT ...".
+#
+# Two phases:
+# - the tests not in TEST_SERIAL run concurrently, one per guest CPU, each in
+#   a network namespace of its own (unshare --net), so that each sees its own
+#   "initial" namespace: device names, sysctls and counters of one cannot be
+#   seen by another. meta.ko is loaded once for them. A test's output is
+#   printed as one block when it ends, in the order the tests end.
+# - then the tests of TEST_SERIAL, one at a time, in the guest's initial
+#   namespace: they unload meta or account for what exists system-wide.
+#
+# Timeouts are a safety net, not a verdict. Each test gets the timeout of
+# "settings" (timeout=N) times META_SCALE, a factor this script measures at
+# boot: the cost of starting processes (what dominates the tests under TCG)
+# against the reference machine's, never below 1. A test that times out is
+# reported with the step it was in (the last "# step: " line it printed).
+#
+# Afterwards it waits for the network namespaces to be freed, has kmemleak
+# scan twice and stores the report (kmemleak.txt), the kernel log
+# (dmesg.txt) and the time of each test (times.txt) in RUNDIR, a directory
+# writable from the guest. The verdict is the host's (scripts/vmreport.py):
+# this script exits 0 when every result was printed.
 
 set -u
 exec 2>&1 </dev/null
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
-rundir=${1:?usage: run_guest.sh RUNDIR [SUITE]}
+rundir=${1:?usage: run_guest.sh RUNDIR [SUITE] [TEST...]}
 suite=${2:-meta}
+shift 2 2>/dev/null || shift $#
 dir=$here/$suite
+repo=$(cd "$here/.." && pwd)
 
 now() { cut -d' ' -f1 /proc/uptime; }
+ms() { date +%s%3N; }
 
 echo "# meta-guest: up at uptime $(now)s, kernel $(uname -r), $(nproc) cpus"
 
-# TEST_PROGS of the Makefile: ":=", "=" and "+=" assignments, with "\"
-# continuations.
-list_tests() {
-	awk '
+# Variables of the suite's Makefile (":=", "=", "+=", "\" continuations).
+make_var() {
+	awk -v var="$2" '
 	{ line = line $0 }
 	/\\$/ { sub(/\\$/, " ", line); next }
 	{
-		if (line ~ /^[ \t]*TEST_PROGS[ \t]*(:|\+)?=/) {
+		if (line ~ "^[ \t]*" var "[ \t]*(:|\\+)?=") {
 			sub(/^[^=]*=/, "", line)
 			n = split(line, w, /[ \t]+/)
 			for (i = 1; i <= n; i++) if (w[i] != "") print w[i]
@@ -49,36 +68,157 @@ if [ -r "$dir/settings" ]; then
 	[ -n "$t" ] && timeout=$t
 fi
 
-mapfile -t tests < <(list_tests "$dir/Makefile")
+# Calibration: 40 starts of /bin/true. The reference is the machine the
+# figures of Documentation/pipeline.rst were measured on (debug kernel,
+# TCG); a slower or busier host gets proportionally longer timeouts and
+# deadlines (META_SCALE, also read by lib.sh's wait_for).
+CALIB_REF_MS=${META_CALIB_REF_MS:-1200}
+a=$(ms)
+for _ in $(seq 40); do /bin/true; done
+calib=$(($(ms) - a))
+scale=$(((calib + CALIB_REF_MS - 1) / CALIB_REF_MS))
+[ "$scale" -lt 1 ] && scale=1
+[ -n "${META_SCALE:-}" ] && scale=$META_SCALE
+export META_SCALE=$scale
+echo "# meta-guest: calibration: 40 process starts in ${calib} ms (reference ${CALIB_REF_MS} ms): scale $scale, test timeout $((timeout * scale))s"
+echo "calibration ${calib}ms scale $scale" >"$rundir/calibration.txt"
+
+netns_objs0=$(awk '$1 == "net_namespace" { print $2 }' /proc/slabinfo 2>/dev/null)
+netns_held0=$(($(stat -L -c %i /proc/[0-9]*/ns/net 2>/dev/null | sort -u | wc -l) + $(find /run/netns -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)))
+
+mapfile -t all < <(make_var "$dir/Makefile" TEST_PROGS)
+mapfile -t serial < <(make_var "$dir/Makefile" TEST_SERIAL)
+if [ $# -gt 0 ]; then
+	tests=("$@")
+else
+	tests=("${all[@]}")
+fi
+is_serial() {
+	local s
+	for s in "${serial[@]}"; do [ "$s" = "$1" ] && return 0; done
+	return 1
+}
+
+out=$(mktemp -d)
+: >"$rundir/times.txt"
 echo "TAP version 13"
 echo "1..${#tests[@]}"
-n=0
-for t in "${tests[@]}"; do
-	n=$((n + 1))
-	name="selftests: $suite: $t"
-	echo "# $name (timeout ${timeout}s, uptime $(now)s)"
+
+# run_one N TEST ISOLATE: run TEST (number N) with its output in $out/N.log,
+# in a netns of its own when ISOLATE is 1; writes its exit code to $out/N.rc.
+run_one() {
+	local n=$1 t=$2 iso=$3 cmd start rc
 	if [ ! -f "$dir/$t" ]; then
-		echo "# missing $dir/$t"
+		echo "missing $dir/$t" >"$out/$n.log"
+		echo missing >"$out/$n.rc"
+		return
+	fi
+	if [ -x "$dir/$t" ]; then cmd=("./$t"); else cmd=(bash "./$t"); fi
+	[ "$iso" = 1 ] && cmd=(unshare --net -- sh -c 'ip link set lo up && exec "$@"' sh "${cmd[@]}")
+	start=$(ms)
+	(cd "$dir" && timeout -k 10 "$((timeout * scale))" "${cmd[@]}") >"$out/$n.log" 2>&1
+	rc=$?
+	echo "$rc $(($(ms) - start))" >"$out/$n.rc"
+}
+
+# report N TEST: print the block of a finished test.
+report() {
+	local n=$1 t=$2 rc dt name="selftests: $suite: $2" stepline
+	read -r rc dt <"$out/$n.rc"
+	echo "# $name"
+	sed 's/^/# /' "$out/$n.log"
+	if [ "$rc" = missing ]; then
 		echo "not ok $n $name # missing"
-		continue
+		return
 	fi
-	start=$(date +%s)
-	if [ -x "$dir/$t" ]; then
-		cmd=("./$t")
-	else
-		cmd=(bash "./$t")
-	fi
-	(cd "$dir" && timeout -k 10 "$timeout" "${cmd[@]}") 2>&1 | sed -u 's/^/# /'
-	rc=${PIPESTATUS[0]}
-	echo "# $t: exit $rc after $(($(date +%s) - start))s"
+	echo "# $t: exit $rc after $((dt / 1000)).$(printf %03d $((dt % 1000)))s"
+	echo "$t $dt $rc" >>"$rundir/times.txt"
 	case $rc in
 	0) echo "ok $n $name" ;;
 	4) echo "ok $n $name # SKIP" ;;
-	124 | 137) echo "not ok $n $name # TIMEOUT ${timeout}s" ;;
+	124 | 137)
+		stepline=$(grep '^# step: ' "$out/$n.log" | tail -n 1)
+		echo "not ok $n $name # TIMEOUT $((timeout * scale))s in step '${stepline#\# step: }'"
+		;;
 	*) echo "not ok $n $name # exit=$rc" ;;
 	esac
+}
+
+# Phase 1: the concurrent tests, one lane per CPU.
+par=()
+ser=()
+for i in "${!tests[@]}"; do
+	if is_serial "${tests[$i]}"; then ser+=("$i"); else par+=("$i"); fi
 done
+lanes=$(nproc)
+loaded_here=0
+if [ ${#par[@]} -gt 0 ]; then
+	echo "# meta-guest: ${#par[@]} tests on $lanes lanes, each in its own netns (uptime $(now)s)"
+	if ! grep -q '^meta ' /proc/modules && [ -f "$repo/meta/meta.ko" ]; then
+		insmod "$repo/meta/meta.ko" && loaded_here=1
+	fi
+	declare -A running=()
+	for i in "${par[@]}"; do
+		while [ ${#running[@]} -ge "$lanes" ]; do
+			wait -n -p done_pid
+			n=${running[$done_pid]}
+			unset "running[$done_pid]"
+			report "$n" "${tests[$((n - 1))]}"
+		done
+		run_one "$((i + 1))" "${tests[$i]}" 1 &
+		running[$!]=$((i + 1))
+	done
+	while [ ${#running[@]} -gt 0 ]; do
+		wait -n -p done_pid
+		n=${running[$done_pid]}
+		unset "running[$done_pid]"
+		report "$n" "${tests[$((n - 1))]}"
+	done
+	if [ "$loaded_here" = 1 ] && [ ${#ser[@]} -gt 0 ]; then
+		rmmod meta || echo "# meta-guest: rmmod meta after the concurrent tests failed"
+	fi
+fi
+
+# Phase 2: the serial tests.
+for i in "${ser[@]}"; do
+	echo "# meta-guest: ${tests[$i]} alone (uptime $(now)s)"
+	run_one "$((i + 1))" "${tests[$i]}" 0
+	report "$((i + 1))" "${tests[$i]}"
+done
+rm -rf "$out"
 echo "# meta-guest: tests done at uptime $(now)s"
+
+# Namespaces are freed by a workqueue after their last reference goes; a
+# leak report or a refcount splat must not race with that. Wait (bounded)
+# until the net_namespace slab holds no more objects than at the start plus
+# the namespaces that processes or /run/netns still hold; a namespace that
+# is never freed is a leak, reported as "netns: FAIL" (a failure of the run).
+netns_held() {
+	local live pinned
+	live=$(stat -L -c %i /proc/[0-9]*/ns/net 2>/dev/null | sort -u | wc -l)
+	pinned=$(find /run/netns -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+	echo $((live + pinned))
+}
+netns_objs() { awk '$1 == "net_namespace" { print $2 }' /proc/slabinfo; }
+if [ -n "$netns_objs0" ]; then
+	settled=0
+	for _ in $(seq $((120 * scale))); do
+		objs=$(netns_objs)
+		held=$(netns_held)
+		if [ $((objs - netns_objs0)) -le $((held - netns_held0)) ]; then
+			settled=1
+			break
+		fi
+		sleep 0.5
+	done
+	if [ "$settled" = 1 ]; then
+		echo "# meta-guest: netns: $objs allocated ($netns_objs0 at the start), $held held (uptime $(now)s)"
+	else
+		echo "# meta-guest: netns: FAIL: $objs allocated ($netns_objs0 at the start) but $held held ($netns_held0 at the start) after $((60 * scale)) s"
+	fi
+else
+	echo "# meta-guest: netns: FAIL: no net_namespace line in /proc/slabinfo"
+fi
 
 # Leaks: objects younger than 5 s are not reported, so scan twice.
 debugfs=/sys/kernel/debug

@@ -36,7 +36,12 @@ if ! "$META_TEST_DIR/topo.sh" up >"$out/up.txt" 2>&1; then
 fi
 ok "topo.sh up: host, veth, veth_bpf, netkit, meta"
 check "servers in $TOPO_REMOTE (sockperf TCP and UDP, iperf3)" topo_servers
-sleep 1
+servers_listen() {
+	local s
+	s=$(ip netns exec "$TOPO_REMOTE" ss -Hlntu)
+	[[ $s == *":$TOPO_TCP_PORT "* && $s == *":$TOPO_UDP_PORT "* && $s == *":5201 "* ]]
+}
+wait_for 60 "the servers listen" servers_listen
 
 # run_parsed VARIANT KIND TEST CMD...: run CMD in the variant's client
 # netns and parse its output as the benchmark does, with one python3 start

@@ -67,6 +67,23 @@ refused "a name that exists" 17 "" metactl add mh
 refused "a peer name that exists" 17 "A device with the name of the peer or primary exists" \
 	metactl add mx --peer-name mh
 
+log "refusals after a good program fd: every unwind path drops its reference"
+# The program is freed at the end of the test only if none of these kept a
+# reference ("no program reference is left behind" below).
+IFI=00000000000000000000000000000000
+refused "good BPF_FD, then a closed PEER_BPF_FD" 9 "Program fd is not an open file descriptor" \
+	with_fd "$P/pass" "$METACTL" raw new --name mx --data 11=@FD@ --data 12="$(u32 999)"
+refused "good BPF_FD and PEER_BPF_FD, peer netns pid that does not exist" 3 \
+	"Cannot find the network namespace of the peer" \
+	with_fd "$P/pass" "$METACTL" raw new --name mx --data 11=@FD@ --data 12=@FD@ \
+	--peer-info "${IFI}080013003f420f00"
+refused "good BPF_FD, a peer name that exists (mh)" 17 \
+	"A device with the name of the peer or primary exists" \
+	with_fd "$P/pass" "$METACTL" raw new --name mx --data 11=@FD@ --peer-info "${IFI}070003006d680000"
+refused "good PEER_BPF_FD, primary name equal to the peer name" 17 \
+	"A device with the name of the peer or primary exists" \
+	with_fd "$P/pass" "$METACTL" raw new --name mz --data 12=@FD@ --peer-info "${IFI}070003006d7a0000"
+
 log "changes after creation"
 refused "MODE after creation" 13 "meta operating mode cannot be changed after device creation" \
 	chg --data 5="$(u32 0)"
@@ -82,7 +99,24 @@ refused "PEER_INFO after creation" 13 "meta peer info cannot be changed after de
 	chg --peer-info 00000000000000000000000000000000
 refused "a bad policy with a good program leaves the program" 22 \
 	"Provided default xmit policy not supported" chg --data 3="$(u32 5)" --data 11="$(u32 0)"
-refused "MAC address change in L3 mode" 95 "" chg --link-attr 1=020000000002
+refused "MAC address change in L3 mode (no IFLA_INFO_DATA)" 95 "" chg --no-data --link-attr 1=020000000002
+
+log "meta settings with a generic attribute that the core would refuse after them"
+MIXED="meta settings cannot be changed together with other link attributes"
+refused "policy drop with a MAC address in L3 mode" 22 "$MIXED" \
+	chg --data 3="$(u32 2)" --link-attr 1=020000000002
+refused "policy drop with MTU 70000" 22 "$MIXED" chg --data 3="$(u32 2)" --link-attr 4="$(u32 70000)"
+refused "peer policy drop with an unknown master" 22 "$MIXED" \
+	chg --data 4="$(u32 2)" --link-attr 10="$(u32 99999)"
+refused "a program fd with MTU 70000" 22 "$MIXED" \
+	with_fd "$P/pass" "$METACTL" raw change --name mh --data 11=@FD@ --link-attr 4="$(u32 70000)"
+refused "a peer program fd with an unknown master" 22 "$MIXED" \
+	with_fd "$P/pass" "$METACTL" raw change --name mh --data 12=@FD@ --link-attr 10="$(u32 99999)"
+refused "detach with MTU 0" 22 "$MIXED" chg --data 11=ffffffff --link-attr 4="$(u32 0)"
+check "a generic attribute alone still works: MTU 1400" ip link set mh mtu 1400
+check_eq "MTU of mh" "$(cat /sys/class/net/mh/mtu)" 1400
+check "back to MTU 1500" ip link set mh mtu 1500
+before=$(meta_state "$POD")
 
 log "the peer is not a handle"
 peer="ip netns exec $POD $METACTL"
@@ -110,11 +144,9 @@ check_eq "the programs are still the ones attached" \
 	"$PASS_ID $PASS_ID"
 check "delete the pair" ip link del mh
 rm -f "$P/pass" "$P/xdp"
+prog_gone() { ! prog_alive "$1"; }
 for id in "$PASS_ID" "$XDP_ID"; do
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		prog_alive "$id" || break
-		sleep 0.5
-	done
+	until_true 60 prog_gone "$id"
 	if prog_alive "$id"; then
 		fail "program $id is still alive after its last user went away"
 	else

@@ -10,16 +10,18 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
+mh_gone() { ! ip link show mh >/dev/null 2>&1; }
+
 require_cmd ip ping ethtool bpftool python3
 meta_setup datapath POD
 pin_samples pass drop next verdict
 
 # ping_ok N / ping_fails N: N pings from the initial netns to the pod.
 ping_ok() {
-	check "$1 pings from the host to the pod" ping -c "$1" -i 0.2 -W 2 -q 10.10.0.2
+	check "$1 pings from the host to the pod" ping -c "$1" -i 0.2 -W 5 -q 10.10.0.2
 }
 ping_fails() {
-	pings "" 10.10.0.2 "$1"
+	pings "" 10.10.0.2 "$1" -W 1
 	check_eq "$PING_SENT pings from the host to the pod: answers" "$PING_RECEIVED" 0
 }
 
@@ -125,10 +127,7 @@ for mode in l3 l2; do
 
 	log "deleting the pod's netns deletes the pair"
 	cleanup_ns "$POD"
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		ip link show mh >/dev/null 2>&1 || break
-		sleep 0.5
-	done
+	until_true 60 mh_gone
 	check_fail "$(ip link show mh >/dev/null 2>&1; echo $?)" "the primary is gone with the pod's netns"
 	setup_ns POD || meta_exit
 	no_ipv6 "$POD"

@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Faults, load and bad input around programs and privileges:
-# - rounds of 1000 replacements of the primary's program (pass.bpf.o and
-#   count.bpf.o in turn, "metactl attach --repeat" from one process, as a
-#   process start costs about a second under TCG) while iperf3 (TCP) crosses
-#   the pair: iperf3 succeeds and moves data, no end drops anything,
-#   count.bpf.o saw packets, and the program shown is the last one attached;
+# - 1000 replacements of the primary's program (pass.bpf.o and count.bpf.o
+#   in turn, "metactl attach --repeat" from one process, as a process start
+#   costs about a second under TCG) under policy drop, while iperf3 (TCP)
+#   crosses the pair: iperf3 is started before and stopped after them, its
+#   connection survives, packets crossed meanwhile, no end drops anything
+#   (a moment without a program would count a policy drop), count.bpf.o saw
+#   packets, and the program shown is the last one attached;
 # - the loader exits right after attaching, closing its fd: the program stays
 #   attached and runs (its counter map counts the pings), and is freed once
 #   detached;
@@ -97,83 +99,78 @@ pin_map_of() {
 		bpftool map pin id "$map" "$2"
 }
 
-# wait_freed ID...: wait (up to 10 s) until none of the programs exists; a
-# program is freed after an RCU grace period.
-wait_freed() {
-	local id alive
-	for _ in $(seq 20); do
-		alive=
-		for id in "$@"; do
-			prog_alive "$id" && alive="$alive $id"
-		done
-		[ -z "$alive" ] && return 0
-		sleep 0.5
+# wait_freed ID...: wait (up to 60 s, scaled) until none of the programs
+# exists, a program is freed after an RCU grace period; prints those alive.
+none_alive() {
+	local id
+	for id in "$@"; do
+		prog_alive "$id" && return 1
 	done
-	echo "$alive"
+	return 0
+}
+wait_freed() {
+	local id
+	until_true 60 none_alive "$@" && return 0
+	for id in "$@"; do
+		prog_alive "$id" && echo "$id"
+	done
 	return 1
 }
 
 ms() { date +%s%3N; }
 
-section() { log "$* (at ${SECONDS}s)"; }
+section() { step "$*"; }
 
 section "$REPLACEMENTS replacements of the primary's program under iperf3"
 check "attach pass to the primary" metactl attach mh --primary --pinned "$P/pass"
+# Policy drop on the primary while its program is replaced: a moment without
+# a program would drop (xmit_drop_policy), not deliver.
+check "policy drop on the primary" metactl set mh --policy drop
 pin_map_of "$COUNT_ID" "$P/count_map" || fail "pin the map of count.bpf.o"
 ip netns exec "$POD" iperf3 -s -1 -B 10.10.0.2 >/dev/null 2>&1 &
 srv=$!
 defer kill "$srv"
-for _ in $(seq 20); do
-	ip netns exec "$POD" ss -Htln 'sport = :5201' | grep -q . && break
-	sleep 0.5
-done
-pass0=$(counter mh xmit_pass)
+wait_for 60 "iperf3 server listens" sh -c "ip netns exec '$POD' ss -Htln 'sport = :5201' | grep -q ."
 iperf_out=$(mktemp)
 defer rm -f "$iperf_out"
-# One metactl does 1000 replacements in 3-6 s under TCG (a process start
-# costs a second): rounds of 1000 until iperf3 ends, the first one done
-# while iperf3 surely runs.
-iperf3 -c 10.10.0.2 -t 16 -J >"$iperf_out" 2>&1 &
+# The load spans the replacements: iperf3 runs for an hour and is stopped
+# once they are done; what it saw is read from the counters.
+iperf3 -c 10.10.0.2 -t 3600 >"$iperf_out" 2>&1 &
 cli=$!
-sleep 2
-n=0
+defer kill "$cli"
+pass_start=$(counter mh xmit_pass)
+passed_over() { [ "$(counter mh xmit_pass)" -gt "$1" ]; }
+until_true 120 passed_over $((pass_start + 100))
+pass0=$(counter mh xmit_pass)
+bytes0=$(link_stat "" mh tx bytes)
+[ "$pass0" -gt $((pass_start + 100)) ] && ok "iperf3 traffic crosses before the replacements ($((pass0 - pass_start)) packets)" ||
+	fail "iperf3 traffic did not start: xmit_pass $pass_start -> $pass0 ($(head -c 300 "$iperf_out"))"
+# pass and count in turn, from one process: count is the last one.
 t0=$(ms)
-while kill -0 "$cli" 2>/dev/null; do
-	# pass and count in turn: count is the last one.
-	if ! metactl attach mh --primary --pinned "$P/pass" --pinned "$P/count" \
-		--repeat $((REPLACEMENTS / 2)); then
-		fail "metactl attach --repeat $((REPLACEMENTS / 2)) after $n replacements"
-		break
-	fi
-	n=$((n + REPLACEMENTS))
-	if [ "$n" = "$REPLACEMENTS" ]; then
-		running=0
-		kill -0 "$cli" 2>/dev/null && running=1
-		check_eq "iperf3 still ran after the first $n replacements" "$running" 1
-	fi
-done
+check "metactl attach --repeat $((REPLACEMENTS / 2)) (pass, count): $REPLACEMENTS replacements" \
+	metactl attach mh --primary --pinned "$P/pass" --pinned "$P/count" --repeat $((REPLACEMENTS / 2))
 t1=$(ms)
-[ "$n" -ge "$REPLACEMENTS" ] && ok "$n replacements during iperf3" ||
-	fail "$n replacements during iperf3, want at least $REPLACEMENTS"
-wait "$cli"
-check_eq "iperf3 exit status" "$?" 0
-read -r sent received < <(python3 -c '
-import json, sys
-e = json.load(open(sys.argv[1]))["end"]
-print(int(e["sum_sent"]["bytes"]), int(e["sum_received"]["bytes"]))' "$iperf_out" 2>/dev/null)
-: "${sent:=0}" "${received:=0}"
-[ "$sent" -gt 0 ] && [ "$received" -gt 0 ] && ok "iperf3 moved data: $sent bytes sent, $received received" ||
-	fail "iperf3 moved nothing: $sent bytes sent, $received received ($(head -c 300 "$iperf_out"))"
-check_eq "drops on either end (the pair is new) after the replacements" "$(drops)" 0
 packets=$(($(counter mh xmit_pass) - pass0))
+bytes=$(($(link_stat "" mh tx bytes) - bytes0))
+running=0
+kill -0 "$cli" 2>/dev/null && running=1
+check_eq "iperf3 still runs after the $REPLACEMENTS replacements" "$running" 1
+[ "$packets" -gt 0 ] && ok "traffic crossed during the replacements: $packets packets, $bytes bytes" ||
+	fail "no packet crossed during the replacements"
+kill -INT "$cli" 2>/dev/null
+wait "$cli" 2>/dev/null
+check_eq "drops on either end (policy drop on the primary) after the replacements" "$(drops)" 0
 counted=$(map_value "$P/count_map" 0)
-[ "${counted:-0}" -gt 0 ] && [ "$counted" -le "$packets" ] &&
-	ok "count.bpf.o ran: $counted of the $packets packets passed by the primary" ||
-	fail "count.bpf.o counted '$counted' of $packets packets"
+[ "${counted:-0}" -gt 0 ] && [ "$counted" -le "$(counter mh xmit_pass)" ] &&
+	ok "count.bpf.o ran: it counted $counted packets" ||
+	fail "count.bpf.o counted '$counted' of $(counter mh xmit_pass) packets"
 check_eq "the program shown is the last one attached" "$(show_field mh prog_id)" "$COUNT_ID"
-log "figures: $n replacements in $((t1 - t0)) ms during iperf3; $sent bytes sent, $packets packets passed by the primary"
+log "figures: $REPLACEMENTS replacements in $((t1 - t0)) ms during iperf3; $packets packets, $bytes bytes passed by the primary meanwhile"
+check "policy pass on the primary" metactl set mh --policy pass
 check "detach the primary" metactl detach mh --primary
 rm -f "$P/count_map"
+n=$REPLACEMENTS
+sent=$bytes
 
 section "the loader exits after attaching: the program stays until detached"
 check "metactl attach --obj count.bpf.o to the peer" metactl attach mh --peer --obj "$BPF_DIR/count.bpf.o"
@@ -242,10 +239,8 @@ check_eq "drops on either end after the kills" "$(drops)" 0
 check "detach the primary" metactl detach mh --primary
 check "detach the peer" metactl detach mh --peer
 want=$(echo "$progs_before $PASS_ID $COUNT_ID" | xargs -n 1 | sort -n | xargs)
-for _ in $(seq 20); do
-	[ "$(sched_cls_ids)" = "$want" ] && break
-	sleep 0.5
-done
+ids_are() { [ "$(sched_cls_ids)" = "$1" ]; }
+until_true 60 ids_are "$want"
 check_eq "SCHED_CLS programs after detaching (the pinned ones)" "$(sched_cls_ids)" "$want"
 
 section "privilege"
@@ -256,24 +251,6 @@ check_eq "root in the host sees both ids" "$(show_field mh prog_id) $(show_field
 before=$(meta_state "$POD")
 
 
-# with_fd PINNED CMD...: run CMD holding an fd of the pinned program PINNED;
-# @FD@ in CMD is replaced by the fd as a little-endian u32 in hex (for
-# "metactl raw --data"). The fd is obtained as root, then CMD may drop
-# privileges: it tests the netlink request, not the access to bpffs.
-with_fd() {
-	python3 -c '
-import ctypes, os, struct, sys
-libc = ctypes.CDLL(None, use_errno=True)
-path = ctypes.create_string_buffer(sys.argv[1].encode())
-attr = ctypes.create_string_buffer(struct.pack("=QIIi", ctypes.addressof(path), 0, 0, 0), 24)
-fd = libc.syscall(321, 7, attr, 24)  # bpf(BPF_OBJ_GET)
-if fd < 0:
-    sys.exit("BPF_OBJ_GET %s: %s" % (sys.argv[1], os.strerror(ctypes.get_errno())))
-os.set_inheritable(fd, True)
-h = struct.pack("<I", fd).hex()
-args = [a.replace("@FD@", h) for a in sys.argv[2:]]
-os.execvp(args[0], args)' "$@"
-}
 
 EPERM_MSG="Operation not permitted (errno 1)"
 PEER_MSG="meta link settings can be changed only through the primary device"
@@ -325,18 +302,13 @@ kill "$srv" 2>/dev/null
 wait "$srv" 2>/dev/null
 rm -rf "$P"
 check "delete the pod's netns" cleanup_ns "$POD"
-for _ in $(seq 20); do
-	[ "$(sched_cls_ids)" = "$progs_before" ] && break
-	sleep 0.5
-done
+until_true 60 ids_are "$progs_before"
 check_eq "SCHED_CLS programs at the end (as at the start)" "$(sched_cls_ids)" "$progs_before"
 check_eq "meta devices in any netns" "$(meta_everywhere)" 0
 check_eq "named netns (as at the start)" "$(ip netns list | awk '{ print $1 }' | sort | xargs)" \
 	"$named_netns_before"
-for _ in $(seq 20); do
-	[ -z "$(comm -13 <(echo "$netns_before") <(netns_inodes))" ] && break
-	sleep 0.5
-done
+no_new_netns() { [ -z "$(comm -13 <(echo "$netns_before") <(netns_inodes))" ]; }
+until_true 60 no_new_netns
 check_eq "netns of processes not there at the start" \
 	"$(comm -13 <(echo "$netns_before") <(netns_inodes) | xargs)" ""
 check_eq "/proc/net/dev lines (as at the start)" "$(wc -l </proc/net/dev)" "$netdev_before"

@@ -7,6 +7,8 @@
 # and ends with meta_exit. Every check prints one KTAP diagnostic line,
 # "# ok: WHAT" or "# FAIL: WHAT ...", and the test exits with the kselftest
 # code: 0 pass (at least one check ran and none failed), 1 fail, 4 skip.
+# A missing tool, module or binary is a failure, not a skip: only
+# skip_kernel, for a feature this kernel declares it lacks, skips.
 # Namespaces made by setup_ns, commands queued by defer and a meta.ko that
 # load_meta inserted are cleaned up by an EXIT trap, also after a failure or a
 # timeout (SIGTERM).
@@ -27,11 +29,51 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
 META_CHECKS=0
 META_FAILS=0
+# The step the test is in: the WHAT of the last check or section started,
+# printed when a timeout interrupts the test.
+META_STEP="start"
+# Deadlines of wait_for are multiplied by the guest's calibration
+# (selftests/run_guest.sh).
+META_SCALE=${META_SCALE:-1}
 META_LOADED=0
 NS_LIST=()
 META_DEFERRED=()
 
 log() { printf '# %s\n' "$*"; }
+
+# step WHAT: a named part of a test; a timeout reports the last one.
+step() {
+	META_STEP=$*
+	printf '# step: %s (at %ss)\n' "$*" "$SECONDS"
+}
+
+# wait_for SECONDS WHAT CMD...: poll CMD every 0.2 s until it succeeds, for
+# at most SECONDS times META_SCALE; a check either way.
+wait_for() {
+	local limit=$(($1 * META_SCALE * 5)) what=$2 i
+	shift 2
+	for ((i = 0; i < limit; i++)); do
+		if "$@" >/dev/null 2>&1; then
+			ok "$what"
+			return 0
+		fi
+		sleep 0.2
+	done
+	fail "$what: not true after $((limit / 5)) s"
+	return 1
+}
+
+# until_true SECONDS CMD...: wait_for without a check (a condition that the
+# caller checks itself afterwards).
+until_true() {
+	local limit=$(($1 * META_SCALE * 5)) i
+	shift
+	for ((i = 0; i < limit; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
 
 ok() {
 	META_CHECKS=$((META_CHECKS + 1))
@@ -73,6 +115,7 @@ check_fail() {
 check() {
 	local what=$1 out rc
 	shift
+	META_STEP=$what
 	out=$("$@" 2>&1)
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
@@ -94,20 +137,29 @@ check_eq() {
 	return 1
 }
 
-# skip WHY: the whole test is skipped (exit 4), after the cleanup.
-skip() {
+# missing WHAT: something the test needs is not there: the test fails
+# (exit 1), after the cleanup. The pipeline installs and builds everything,
+# so in CI this is a defect, never a skip.
+missing() {
+	fail "missing: $*"
+	exit "$ksft_fail"
+}
+
+# skip_kernel WHY: the test cannot run on this kernel, for the reason given
+# (a feature the kernel lacks); exit 4, counted as skipped, not passed.
+skip_kernel() {
 	printf '# SKIP: %s\n' "$*"
 	exit "$ksft_skip"
 }
 
 require_root() {
-	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	[ "$(id -u)" -eq 0 ] || missing "root"
 }
 
 require_cmd() {
 	local c
 	for c in "$@"; do
-		command -v "$c" >/dev/null 2>&1 || skip "needs $c"
+		command -v "$c" >/dev/null 2>&1 || missing "command $c"
 	done
 }
 
@@ -159,7 +211,7 @@ load_meta() {
 		log "meta is loaded already"
 		return 0
 	fi
-	[ -f "$META_KO" ] || skip "$META_KO is not built (run make at the top level)"
+	[ -f "$META_KO" ] || missing "$META_KO (run make at the top level)"
 	check "insmod $META_KO" insmod "$META_KO" || return 1
 	META_LOADED=1
 }
@@ -218,7 +270,7 @@ meta_cleanup() {
 	exit "$rc"
 }
 trap meta_cleanup EXIT
-trap 'log "interrupted"; exit $ksft_fail' TERM INT
+trap 'log "interrupted in step: $META_STEP"; printf "# step: %s\n" "$META_STEP"; exit $ksft_fail' TERM INT
 
 # meta_exit: end the test with its kselftest exit code.
 meta_exit() {
@@ -240,7 +292,7 @@ METACTL=${METACTL:-$META_REPO/tools/metactl/target/release/metactl}
 BPF_DIR=${BPF_DIR:-$META_REPO/samples/bpf}
 
 require_metactl() {
-	[ -x "$METACTL" ] || skip "$METACTL is not built (make tools)"
+	[ -x "$METACTL" ] || missing "$METACTL (make tools)"
 }
 
 metactl() {
@@ -338,13 +390,14 @@ drops_during() {
 	fi
 }
 
-# pings NS DST COUNT [ARGS...]: ping DST from NS (empty: the initial netns);
+# pings NS DST COUNT [ARGS...]: ping DST from NS (empty: the initial netns),
+# waiting 5 s for the last reply (ARGS "-W 1" where none is expected);
 # sets PING_SENT to the requests sent and PING_RECEIVED to the replies.
 pings() {
 	local ns=$1 dst=$2 count=$3 out nsarg=()
 	shift 3
 	[ -n "$ns" ] && nsarg=(ip netns exec "$ns")
-	out=$("${nsarg[@]}" ping -c "$count" -i 0.2 -W 1 -q "$@" "$dst" 2>&1)
+	out=$("${nsarg[@]}" ping -c "$count" -i 0.2 -W 5 -q "$@" "$dst" 2>&1)
 	PING_SENT=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' <<<"$out")
 	PING_RECEIVED=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$out")
 	: "${PING_SENT:=0}" "${PING_RECEIVED:=0}"
@@ -445,4 +498,23 @@ pin_samples() {
 	for prog in "$@"; do
 		pin_prog "$BPF_DIR/$prog.bpf.o" "$P/$prog" >/dev/null || { fail "load $prog.bpf.o"; meta_exit; }
 	done
+}
+
+# with_fd PINNED CMD...: run CMD holding an fd of the pinned program PINNED;
+# @FD@ in CMD is replaced by the fd as a little-endian u32 in hex (for
+# "metactl raw --data"). The fd is obtained as root, then CMD may drop
+# privileges: it tests the netlink request, not the access to bpffs.
+with_fd() {
+	python3 -c '
+import ctypes, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+path = ctypes.create_string_buffer(sys.argv[1].encode())
+attr = ctypes.create_string_buffer(struct.pack("=QIIi", ctypes.addressof(path), 0, 0, 0), 24)
+fd = libc.syscall(321, 7, attr, 24)  # bpf(BPF_OBJ_GET)
+if fd < 0:
+    sys.exit("BPF_OBJ_GET %s: %s" % (sys.argv[1], os.strerror(ctypes.get_errno())))
+os.set_inheritable(fd, True)
+h = struct.pack("<I", fd).hex()
+args = [a.replace("@FD@", h) for a in sys.argv[2:]]
+os.execvp(args[0], args)' "$@"
 }

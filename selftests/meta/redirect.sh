@@ -35,5 +35,5 @@ check "target: ifindex 9999, which does not exist" map_set_u32 "$P/maps/cfg" 0 9
 count_during mp xmit_redirect_err "$POD" 2 "redirects to nowhere counted as errors" \
 	ip netns exec "$POD" ping -c 2 -i 0.2 -W 1 -q 10.10.0.1
 check "detach" metactl detach mh --peer
-check "ping from the pod without a program" ip netns exec "$POD" ping -c 1 -W 2 -q 10.10.0.1
+check "ping from the pod without a program" ip netns exec "$POD" ping -c 1 -W 5 -q 10.10.0.1
 meta_exit

@@ -20,7 +20,7 @@ for scrub in default none; do
 	check "pair with --peer-scrub $scrub" meta_pair "$POD" --peer-scrub "$scrub" || meta_exit
 	check "attach mark.bpf.o to the peer" metactl attach mh --peer --pinned "$P/$scrub"
 	check "3 pings from the pod with mark 4660 and TOS 0x10" \
-		ip netns exec "$POD" ping -c 3 -i 0.2 -W 2 -q -m 4660 -Q 0x10 10.10.0.1
+		ip netns exec "$POD" ping -c 3 -i 0.2 -W 5 -q -m 4660 -Q 0x10 10.10.0.1
 	m=$P/$scrub-maps/seen
 	check_eq "scrub $scrub: packets the program saw" "$(map_value "$m" 3)" 3
 	if [ $scrub = default ]; then

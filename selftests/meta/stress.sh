@@ -23,7 +23,7 @@ n_meta() {
 	ip -o link show type meta | wc -l
 }
 
-log "1000 create/delete cycles"
+step "1000 create/delete cycles"
 for i in $(seq 1000); do
 	echo "link add type meta"
 	if [ $((i % 2)) = 0 ]; then echo "link del meta0"; else echo "link del meta1"; fi
@@ -31,7 +31,7 @@ done >"$batch"
 check "ip -batch: 1000 x (add, delete one end)" ip -batch "$batch"
 check_eq "meta devices left" "$(n_meta)" 0
 
-log "100 cycles with the peer in a fresh netns, deleted with its netns"
+step "100 cycles with the peer in a fresh netns, deleted with its netns"
 for i in $(seq 100); do
 	echo "netns add meta-stress-$i"
 	echo "link add type meta"
@@ -39,13 +39,11 @@ for i in $(seq 100); do
 	echo "netns del meta-stress-$i"
 done >"$batch"
 check "ip -batch: 100 x (netns add, add, move the peer, netns del)" ip -batch "$batch"
-for _ in $(seq 20); do
-	[ "$(n_meta)" = 0 ] && break
-	sleep 0.5
-done
+no_meta() { [ "$(n_meta)" = 0 ]; }
+until_true 60 no_meta
 check_eq "meta devices left after the netns are gone" "$(n_meta)" 0
 
-log "32 pairs at once, all passing traffic"
+step "32 pairs at once, all passing traffic"
 : >"$batch"
 for i in $(seq 32); do
 	echo "link add s$i type meta"
@@ -61,18 +59,29 @@ for p in $peers; do
 	echo "link set $p netns $POD"
 done >"$batch"
 check "move the 32 peers into the pod netns" ip -batch "$batch"
-: >"$batch"
+: >"$batch.pod"
 i=0
 for p in $peers; do
 	i=$((i + 1))
-	ip -n "$POD" addr add "10.30.$i.2/24" dev "$p" && ip -n "$POD" link set "$p" up
-done
+	echo "addr add 10.30.$i.2/24 dev $p"
+	echo "link set $p up"
+done >"$batch.pod"
+check "addresses and up in the pod (ip -batch)" ip -n "$POD" -batch "$batch.pod"
 for i in $(seq 32); do
-	ip addr add "10.30.$i.1/24" dev "s$i" && ip link set "s$i" up
-done
+	echo "addr add 10.30.$i.1/24 dev s$i"
+	echo "link set s$i up"
+done >"$batch"
+check "addresses and up on the primaries (ip -batch)" ip -batch "$batch"
+rm -f "$batch.pod"
+# 32 pings at once: each either gets its reply or fails after 5 s (TCG).
 fails=0
+pids=()
 for i in $(seq 32); do
-	ping -c 1 -W 2 -q "10.30.$i.2" >/dev/null 2>&1 || fails=$((fails + 1))
+	ping -c 1 -W 5 -q "10.30.$i.2" >/dev/null 2>&1 &
+	pids+=($!)
+done
+for pid in "${pids[@]}"; do
+	wait "$pid" || fails=$((fails + 1))
 done
 check_eq "pairs that did not answer a ping" "$fails" 0
 : >"$batch"
@@ -80,43 +89,48 @@ for i in $(seq 32); do echo "link del s$i"; done >"$batch"
 check "delete the 32 pairs" ip -batch "$batch"
 check_eq "meta devices left in the pod" "$(ip -n "$POD" -o link show type meta | wc -l)" 0
 
-log "faults under traffic"
+step "faults under traffic"
+passed_over() { [ "$(counter mh xmit_pass)" -gt "$1" ]; }
+# flood: a ping flood through the pair that spans the fault; returns once it
+# is seen crossing (xmit_pass of mh grew), its pid in $pid.
+flood() {
+	local p0
+	p0=$(counter mh xmit_pass)
+	ping -i 0.01 -c 1000000 -W 1 -q 10.10.0.2 >/dev/null 2>&1 &
+	pid=$!
+	wait_for 60 "the flood crosses the pair" passed_over $((p0 + 20))
+}
 check "pair" meta_pair "$POD"
-ping -i 0.01 -c 500 -W 1 -q 10.10.0.2 >/dev/null 2>&1 &
-pid=$!
-sleep 1
+flood
 check "delete the pod's netns during a flood" ip netns del "$POD"
+kill -INT "$pid"
 wait "$pid"
-for _ in $(seq 20); do
-	ip link show mh >/dev/null 2>&1 || break
-	sleep 0.5
-done
+mh_gone() { ! ip link show mh >/dev/null 2>&1; }
+until_true 60 mh_gone
 check_fail "$(ip link show mh >/dev/null 2>&1; echo $?)" "the primary went with the pod's netns"
 for victim in mh mp; do
 	setup_ns POD || meta_exit
 	no_ipv6 "$POD"
 	check "pair" meta_pair "$POD"
-	ping -i 0.01 -c 500 -W 1 -q 10.10.0.2 >/dev/null 2>&1 &
-	pid=$!
-	sleep 1
+	flood
 	if [ $victim = mh ]; then
 		check "delete the primary during a flood" ip link del mh
 	else
 		check "delete the peer during a flood" ip -n "$POD" link del mp
 	fi
+	kill -INT "$pid"
 	wait "$pid"
 	check_eq "meta devices left after deleting $victim" \
 		"$(( $(n_meta) + $(ip -n "$POD" -o link show type meta | wc -l) ))" 0
 	cleanup_ns "$POD"
 done
 
-log "concurrent netlink requests on one pair"
+step "concurrent netlink requests on one pair"
 setup_ns POD || meta_exit
 no_ipv6 "$POD"
 pin_samples pass drop
 check "pair" meta_pair "$POD"
-ping -i 0.02 -c 300 -W 1 -q 10.10.0.2 >/dev/null 2>&1 &
-pid=$!
+flood
 for w in 1 2 3 4; do
 	(
 		for i in $(seq 15); do
@@ -134,6 +148,7 @@ for job in $(jobs -p); do
 	[ "$job" = "$pid" ] && continue
 	wait "$job" || rc=1
 done
+kill -INT "$pid"
 wait "$pid"
 check_eq "every concurrent request succeeded" "$rc" 0
 check "detach both" sh -c "'$METACTL' detach mh --primary && '$METACTL' detach mh --peer"
