@@ -5,7 +5,11 @@
 #   make setup     install the tools (Debian 12), idempotent
 #   make kernel    unpack, patch (rust/*.patch), configure and build the kernel
 #   make           build meta/meta.ko against that kernel
-#   make tools     build tools/metactl (cargo) and the BPF samples (clang)
+#   make tools     build tools/metactl (cargo), the BPF samples (clang) and
+#                  tools/iproute2/link_meta.so ("ip link ... type meta")
+#   make install   install link_meta.so into the plugin directory of Debian's
+#                  ip (/usr/lib/x86_64-linux-gnu/ip); without installing:
+#                  IP_LIB_DIR=$PWD/tools/iproute2 ip link help meta
 #   make run       all of the above, then boot the VM and show a meta pair
 #   make check     all of the above, then run the selftests in the VM
 #                  (scripts/check.sh; TESTS="a.sh b.sh" runs only those,
@@ -26,7 +30,8 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/
 	BINDGEN=$(HOME)/.cargo/bin/bindgen
 export PATH := /usr/lib/llvm-19/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all modules clean setup kernel run check bench clippy rustfmt rustfmtcheck tools metactl samples
+.PHONY: all modules clean setup kernel run check bench clippy rustfmt rustfmtcheck tools metactl samples \
+	iproute2 install
 
 all: modules
 
@@ -50,13 +55,22 @@ clean:
 setup:
 	scripts/setup.sh
 
-tools: metactl samples
+tools: metactl samples iproute2
 
 metactl:
 	cargo build --release --locked --manifest-path tools/metactl/Cargo.toml
 
 samples:
 	$(MAKE) -C samples/bpf
+
+# The "type meta" plugin of iproute2's ip (Documentation/iproute2.rst); a plain
+# C shared object, built with the host's cc.
+iproute2:
+	$(MAKE) -C tools/iproute2
+
+# IP_LIB_DIR: the directory compiled into ip ("strings $$(which ip)").
+install: iproute2
+	$(MAKE) -C tools/iproute2 install
 
 kernel: setup
 	scripts/kernel.sh build $(FLAVOUR)
