@@ -40,6 +40,7 @@ timed "kernel (scripts/kernel.sh build test)" scripts/kernel.sh build test
 timed "meta.ko" make -s modules
 timed "metactl (cargo build)" make -s metactl
 timed "BPF samples" make -s samples
+timed "link_meta.so (iproute2 plugin)" make -s iproute2
 
 # metactl's unit tests: one result for the report, with its output in a log.
 results=$META_LOGDIR/check-host-results.txt

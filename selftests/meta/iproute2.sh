@@ -16,7 +16,7 @@ require_cmd ip bpftool python3 ping
 meta_setup iproute2 POD L3NS L2NS
 
 IP_PLUGIN_DIR=${IP_PLUGIN_DIR:-$META_REPO/tools/iproute2}
-[ -f "$IP_PLUGIN_DIR/link_meta.so" ] || skip "$IP_PLUGIN_DIR/link_meta.so is not built (make tools)"
+[ -f "$IP_PLUGIN_DIR/link_meta.so" ] || missing "$IP_PLUGIN_DIR/link_meta.so (make tools)"
 
 # ipm ARGS...: ip with the plugin.
 ipm() {
@@ -65,11 +65,11 @@ print("; ".join(bad) or "ok")'
 # shows KEY=VALUE in linkinfo.info_data of "ip -d -j link show", and ip and
 # metactl agree. (One ip, one metactl and one python3.)
 info_is() {
-	local what=$1 ns=$2 dev=$3 ipj mj nsarg=() nsexec=()
+	local what=$1 netns=$2 dev=$3 ipj mj nsarg=() nsexec=()
 	shift 3
-	if [ -n "$ns" ]; then
-		nsarg=(-n "$ns")
-		nsexec=(ip netns exec "$ns")
+	if [ -n "$netns" ]; then
+		nsarg=(-n "$netns")
+		nsexec=(ip netns exec "$netns")
 	fi
 	if ! ipj=$(ipm "${nsarg[@]}" -d -j link show dev "$dev" 2>&1); then
 		fail "$what: ip -d -j link show dev $dev: $ipj"
