@@ -356,6 +356,17 @@ fn check_addr(tb: &Attrs<'_>, extack: &ExtAck) -> Result {
     Ok(())
 }
 
+/// The first top-level attribute of a change request other than `IFLA_LINKINFO` and the
+/// device's own name (which identifies the device).
+fn generic_attr<'a>(rtnl: &Rtnl, dev: &DriverDevice<Meta>, tb: &Attrs<'a>) -> Option<&'a Attr> {
+    let name = dev.name(rtnl).as_bytes();
+    tb.iter().find(|a| match a.kind() {
+        rtnl::IFLA_LINKINFO => false,
+        rtnl::IFLA_IFNAME => a.data().split(|&b| b == 0).next() != Some(name),
+        _ => true,
+    })
+}
+
 #[vtable]
 impl LinkOps for Meta {
     const KIND: &'static CStr = c_str!("meta");
@@ -483,6 +494,15 @@ impl LinkOps for Meta {
 
         let net = rtnl::link_get_net(rtnl, src_net, &tbp)
             .map_err(|e| extack.fail(e, c_str!("Cannot find the network namespace of the peer")))?;
+        // The core checks CAP_NET_ADMIN in the namespace of the request and in the one the
+        // primary goes to; the peer's namespace is known only here. Without this check the
+        // root of any user namespace could put a device into a namespace it has no power over.
+        if !net.capable_net_admin() {
+            return Err(extack.fail(
+                EPERM,
+                c_str!("No CAP_NET_ADMIN in the user namespace of the peer's network namespace"),
+            ));
+        }
         let name = peer_tb.as_ref().and_then(|t| t.get(rtnl::IFLA_IFNAME));
         let peer = dev.create_peer(rtnl, &net, name, &tbp, extack)?;
         let l2 = mode == META_L2;
@@ -541,7 +561,7 @@ impl LinkOps for Meta {
     fn changelink(
         rtnl: &Rtnl,
         dev: &DriverDevice<Self>,
-        _tb: &Attrs<'_>,
+        tb: &Attrs<'_>,
         data: Option<&Attrs<'_>>,
         extack: &ExtAck,
     ) -> Result {
@@ -549,6 +569,16 @@ impl LinkOps for Meta {
             return Err(extack.fail(
                 EACCES,
                 c_str!("meta link settings can be changed only through the primary device"),
+            ));
+        }
+        // The core applies the request's generic attributes (MTU, address, master, ...) after
+        // this returns and stops at the first one it refuses: a meta setting sent with them
+        // would stay applied although the request failed. Take meta's settings alone.
+        if let Some(a) = generic_attr(rtnl, dev, tb) {
+            return Err(extack.fail_attr(
+                EINVAL,
+                c_str!("meta settings cannot be changed together with other link attributes"),
+                a,
             ));
         }
         let Some(data) = data else {

@@ -12,8 +12,9 @@
 #
 # Two phases:
 # - the tests not in TEST_SERIAL run concurrently, one per guest CPU, each in
-#   a network namespace of its own (unshare --net), so that each sees its own
-#   "initial" namespace: device names, sysctls and counters of one cannot be
+#   a network namespace of its own (unshare --net, with a mount namespace
+#   whose /sys belongs to that netns), so that each sees its own "initial"
+#   namespace: device names, sysctls, counters and pins of one cannot be
 #   seen by another. meta.ko is loaded once for them. A test's output is
 #   printed as one block when it ends, in the order the tests end.
 # - then the tests of TEST_SERIAL, one at a time, in the guest's initial
@@ -68,11 +69,11 @@ if [ -r "$dir/settings" ]; then
 	[ -n "$t" ] && timeout=$t
 fi
 
-# Calibration: 40 starts of /bin/true. The reference is the machine the
-# figures of Documentation/pipeline.rst were measured on (debug kernel,
-# TCG); a slower or busier host gets proportionally longer timeouts and
-# deadlines (META_SCALE, also read by lib.sh's wait_for).
-CALIB_REF_MS=${META_CALIB_REF_MS:-1200}
+# Calibration: 40 starts of /bin/true at boot. The reference, 13 s, is what
+# the machine of the figures of Documentation/pipeline.rst measured (debug
+# kernel, TCG, 2 cores); a slower or busier host gets proportionally longer
+# timeouts and deadlines (META_SCALE, also read by lib.sh's wait_for).
+CALIB_REF_MS=${META_CALIB_REF_MS:-13000}
 a=$(ms)
 for _ in $(seq 40); do /bin/true; done
 calib=$(($(ms) - a))
@@ -114,7 +115,11 @@ run_one() {
 		return
 	fi
 	if [ -x "$dir/$t" ]; then cmd=("./$t"); else cmd=(bash "./$t"); fi
-	[ "$iso" = 1 ] && cmd=(unshare --net -- sh -c 'ip link set lo up && exec "$@"' sh "${cmd[@]}")
+	# A netns of its own, and a mount namespace with a sysfs of that netns
+	# (/sys/class/net shows the devices of the netns sysfs was mounted in)
+	# and its own bpffs: pins and /run/netns entries stay private too.
+	[ "$iso" = 1 ] && cmd=(unshare --net --mount -- sh -c \
+		'mount -t sysfs sysfs /sys && ip link set lo up && exec "$@"' sh "${cmd[@]}")
 	start=$(ms)
 	(cd "$dir" && timeout -k 10 "$((timeout * scale))" "${cmd[@]}") >"$out/$n.log" 2>&1
 	rc=$?
