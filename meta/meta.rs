@@ -367,6 +367,83 @@ fn generic_attr<'a>(rtnl: &Rtnl, dev: &DriverDevice<Meta>, tb: &Attrs<'a>) -> Op
     })
 }
 
+/// Strict checks of `IFLA_INFO_DATA`, which rtnetlink parses liberally: it ignores unknown
+/// types, accepts integers longer than their type, lets the last of two duplicates win and
+/// warns about trailing bytes. Each of these is refused here, so that a typo is an error.
+fn check_data(data: &Attr, extack: &ExtAck) -> Result {
+    let mut seen = 0u32;
+    let mut attrs = data.nested();
+    for a in attrs.by_ref() {
+        let size = match a.kind() {
+            IFLA_META_PEER_INFO => None,
+            IFLA_META_PRIMARY => Some(1),
+            IFLA_META_HEADROOM | IFLA_META_TAILROOM => Some(2),
+            IFLA_META_POLICY..=IFLA_META_PEER_SCRUB | IFLA_META_PAIRING..=IFLA_META_MAX => Some(4),
+            _ => return Err(extack.fail_attr(EINVAL, c_str!("Unknown meta attribute"), a)),
+        };
+        // Every known type is at most IFLA_META_MAX, below 32.
+        let bit = 1u32 << a.kind();
+        if seen & bit != 0 {
+            return Err(extack.fail_attr(EINVAL, c_str!("Duplicate meta attribute"), a));
+        }
+        seen |= bit;
+        match size {
+            Some(n) if a.data().len() != n => {
+                return Err(extack.fail_attr(
+                    EINVAL,
+                    c_str!("meta attribute has the wrong size"),
+                    a,
+                ))
+            }
+            Some(_) => {}
+            None => check_peer_info(a, extack)?,
+        }
+    }
+    if attrs.remaining() != 0 {
+        return Err(extack.fail_attr(
+            EINVAL,
+            c_str!("Trailing bytes after the last meta attribute"),
+            data,
+        ));
+    }
+    Ok(())
+}
+
+/// Strict checks of PEER_INFO's `IFLA_*` attributes (after its `struct ifinfomsg`, whose
+/// presence the policy checks), which the core parses liberally as well. A nested
+/// `IFLA_LINKINFO` would be ignored, programs included: it is refused.
+fn check_peer_info(info: &Attr, extack: &ExtAck) -> Result {
+    let mut seen = [false; rtnl::IFLA_MAX as usize + 1];
+    let mut attrs = info.nested_after(rtnl::IFINFOMSG_LEN);
+    for a in attrs.by_ref() {
+        if a.kind() == rtnl::IFLA_LINKINFO {
+            return Err(extack.fail_attr(
+                EINVAL,
+                c_str!("Peer info cannot carry IFLA_LINKINFO"),
+                a,
+            ));
+        }
+        if let Some(s) = seen.get_mut(usize::from(a.kind())) {
+            if *s {
+                return Err(extack.fail_attr(
+                    EINVAL,
+                    c_str!("Duplicate attribute in peer info"),
+                    a,
+                ));
+            }
+            *s = true;
+        }
+    }
+    if attrs.remaining() != 0 {
+        return Err(extack.fail_attr(
+            EINVAL,
+            c_str!("Trailing bytes after the last attribute of peer info"),
+            info,
+        ));
+    }
+    Ok(())
+}
+
 #[vtable]
 impl LinkOps for Meta {
     const KIND: &'static CStr = c_str!("meta");
@@ -411,27 +488,11 @@ impl LinkOps for Meta {
 
     fn validate(tb: &Attrs<'_>, _data: Option<&Attrs<'_>>, extack: &ExtAck) -> Result {
         check_addr(tb, extack)?;
-        // rtnetlink parses link data liberally: it ignores unknown types and accepts
-        // integers longer than their type. Refuse both, so that a typo is an error.
         let Some(info) = tb.get(rtnl::IFLA_LINKINFO) else {
             return Ok(());
         };
-        let data = info.nested().filter(|a| a.kind() == rtnl::IFLA_INFO_DATA);
-        for a in data.flat_map(|d| d.nested()) {
-            let size = match a.kind() {
-                IFLA_META_PEER_INFO => continue,
-                IFLA_META_PRIMARY => 1,
-                IFLA_META_HEADROOM | IFLA_META_TAILROOM => 2,
-                IFLA_META_POLICY..=IFLA_META_PEER_SCRUB | IFLA_META_PAIRING..=IFLA_META_MAX => 4,
-                _ => return Err(extack.fail_attr(EINVAL, c_str!("Unknown meta attribute"), a)),
-            };
-            if a.data().len() != size {
-                return Err(extack.fail_attr(
-                    EINVAL,
-                    c_str!("meta attribute has the wrong size"),
-                    a,
-                ));
-            }
+        for data in info.nested().filter(|a| a.kind() == rtnl::IFLA_INFO_DATA) {
+            check_data(data, extack)?;
         }
         Ok(())
     }

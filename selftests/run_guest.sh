@@ -77,7 +77,7 @@ CALIB_REF_MS=${META_CALIB_REF_MS:-13000}
 a=$(ms)
 for _ in $(seq 40); do /bin/true; done
 calib=$(($(ms) - a))
-scale=$(((calib + CALIB_REF_MS - 1) / CALIB_REF_MS))
+scale=$(((calib + CALIB_REF_MS / 2) / CALIB_REF_MS))
 [ "$scale" -lt 1 ] && scale=1
 [ -n "${META_SCALE:-}" ] && scale=$META_SCALE
 export META_SCALE=$scale

@@ -67,10 +67,33 @@ refused "a name that exists" 17 "" metactl add mh
 refused "a peer name that exists" 17 "A device with the name of the peer or primary exists" \
 	metactl add mx --peer-name mh
 
+log "strict parsing"
+IFI=00000000000000000000000000000000
+refused "trailing bytes after the last meta attribute" 22 \
+	"Trailing bytes after the last meta attribute" new --data 3="$(u32 0)" --data-tail 010203
+refused "a duplicate POLICY (the last would win)" 22 "Duplicate meta attribute" \
+	new --data 3="$(u32 0)" --data 3="$(u32 2)"
+refused "PEER_INFO with an IFLA_LINKINFO of its own" 22 "Peer info cannot carry IFLA_LINKINFO" \
+	new --peer-info "${IFI}10001200090001006d65746100000000"
+refused "PEER_INFO with IFLA_IFNAME twice" 22 "Duplicate attribute in peer info" \
+	new --peer-info "${IFI}070003006d710000070003006d710000"
+refused "PEER_INFO with trailing bytes" 22 "Trailing bytes after the last attribute of peer info" \
+	new --peer-info "${IFI}070003006d7100000102"
+refused "PEER_INFO: IFLA_NET_NS_FD of a closed fd" 9 "Cannot find the network namespace of the peer" \
+	new --peer-info "${IFI}08001c00e7030000"
+refused "PEER_INFO: IFLA_NET_NS_FD of a file that is not a netns (/dev/null)" 22 \
+	"Cannot find the network namespace of the peer" new --peer-info "${IFI}08001c0000000000"
+refused "peer MTU 0" 22 "mtu less than device minimum" new --peer-info "${IFI}0800040000000000"
+refused "peer MTU 65536" 22 "mtu greater than device maximum" new --peer-info "${IFI}0800040000000100"
+refused "primary MTU 70000" 22 "mtu greater than device maximum" new --link-attr 4="$(u32 70000)"
+refused "BPF_FD -2" 9 "Program fd is not an open file descriptor" new --data 11=feffffff
+check "a pinned array map" bpftool map create "$P/map" type array key 4 value 4 entries 1 name control_map
+refused "BPF_FD of a map" 22 "Program fd does not refer to a SCHED_CLS BPF program" \
+	with_fd "$P/map" "$METACTL" raw new --name mx --data 11=@FD@
+
 log "refusals after a good program fd: every unwind path drops its reference"
 # The program is freed at the end of the test only if none of these kept a
 # reference ("no program reference is left behind" below).
-IFI=00000000000000000000000000000000
 refused "good BPF_FD, then a closed PEER_BPF_FD" 9 "Program fd is not an open file descriptor" \
 	with_fd "$P/pass" "$METACTL" raw new --name mx --data 11=@FD@ --data 12="$(u32 999)"
 refused "good BPF_FD and PEER_BPF_FD, peer netns pid that does not exist" 3 \

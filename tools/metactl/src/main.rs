@@ -240,6 +240,10 @@ struct RawArgs {
     /// An IFLA_META_PEER_INFO attribute with this payload (hex)
     #[arg(long, value_name = "HEX", value_parser = parse_hex_arg)]
     peer_info: Option<Hex>,
+    /// Raw bytes appended inside IFLA_INFO_DATA after its attributes (hex; for tests of
+    /// trailing bytes)
+    #[arg(long, value_name = "HEX", value_parser = parse_hex_arg, conflicts_with = "no_data")]
+    data_tail: Option<Hex>,
 }
 
 /// Raw payload bytes given in hex.
@@ -617,6 +621,9 @@ fn raw_msg(r: &RawArgs, ifindex: i32) -> Msg {
         }
         for (t, p) in &r.data {
             m.attr(*t, p);
+        }
+        if let Some(t) = &r.data_tail {
+            m.put_raw(&t.0);
         }
         m.nest_end(d);
     }
