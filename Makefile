@@ -30,7 +30,7 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/
 	BINDGEN=$(HOME)/.cargo/bin/bindgen
 export PATH := /usr/lib/llvm-19/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all modules clean setup kernel run check bench clippy rustfmt rustfmtcheck tools metactl samples \
+.PHONY: all modules clean setup kernel run check bench fuzz clippy rustfmt rustfmtcheck tools metactl samples \
 	iproute2 install
 
 all: modules
@@ -81,6 +81,12 @@ run: kernel
 
 check:
 	scripts/check.sh $(TESTS)
+
+# The netlink fuzzer alone, as long as asked: make fuzz FUZZ_SECONDS=600
+# [FUZZ_SEED=N to replay a run]; make check runs it for 90 s.
+FUZZ_SECONDS ?= 600
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_REQUESTS=$${FUZZ_REQUESTS:-100000000} scripts/check.sh fuzz.sh
 
 # scripts/bench.sh runs the set-up itself.
 bench:

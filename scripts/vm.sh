@@ -35,6 +35,8 @@
 #                     kernel reaches the first test in 25-35 s on an idle host)
 #   META_VM_TIMEOUT   seconds for the whole VM (default: boot + every test's
 #                     timeout + 120 for "check", boot + 300 for "run")
+#   META_KO, FUZZ_*   handed to the guest (another meta.ko; the fuzzer's
+#                     FUZZ_SECONDS, FUZZ_REQUESTS, FUZZ_SEED)
 #   META_VM_SLOW      run on a deliberately slowed VM: QEMU pinned to one host
 #                     core and "-icount shift=N" (N = META_VM_SLOW, e.g. 3:
 #                     one instruction is 8 ns of guest time), so the guest
@@ -274,7 +276,12 @@ do_check() {
 	# Hangs and lockups are splats (debug.config), with thresholds for TCG.
 	# slab_nomerge: the net_namespace cache keeps its name in /proc/slabinfo
 	# (run_guest.sh waits there for the namespaces to be freed).
-	boot_vm "$rundir" "$limit" "$(printf '%q ' "$META_ROOT/selftests/run_guest.sh" "$rundir" meta "$@")" \
+	local guestenv=() v
+	for v in FUZZ_REQUESTS FUZZ_SECONDS FUZZ_SEED META_SCALE META_KO; do
+		[ -n "${!v:-}" ] && guestenv+=("$v=${!v}")
+	done
+	boot_vm "$rundir" "$limit" \
+		"$(printf '%q ' env "${guestenv[@]}" "$META_ROOT/selftests/run_guest.sh" "$rundir" meta "$@")" \
 		--append "watchdog_thresh=30 sysctl.kernel.hung_task_timeout_secs=240 slab_nomerge"
 	say "vm: console log $rundir/console.log"
 	python3 "$META_ROOT/scripts/vmreport.py" check "$rundir" || rc=$?

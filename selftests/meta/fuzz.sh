@@ -72,10 +72,8 @@ check_eq "meta devices in any netns after round 2" "$(meta_everywhere)" 0
 check "delete the named netns" cleanup_ns "$FZA" "$FZB"
 check_eq "named netns (as at the start)" "$(ip netns list | awk '{ print $1 }' | sort | xargs)" \
 	"$named_netns_before"
-for _ in $(seq 20); do
-	[ -z "$(comm -13 <(echo "$netns_before") <(netns_inodes))" ] && break
-	sleep 0.5
-done
+no_new_netns() { [ -z "$(comm -13 <(echo "$netns_before") <(netns_inodes))" ]; }
+until_true 60 no_new_netns
 check_eq "netns of processes not there at the start" \
 	"$(comm -13 <(echo "$netns_before") <(netns_inodes) | xargs)" ""
 unload_meta
