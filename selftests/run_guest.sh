@@ -158,8 +158,9 @@ lanes=$(nproc)
 loaded_here=0
 if [ ${#par[@]} -gt 0 ]; then
 	echo "# meta-guest: ${#par[@]} tests on $lanes lanes, each in its own netns (uptime $(now)s)"
-	if ! grep -q '^meta ' /proc/modules && [ -f "$repo/meta/meta.ko" ]; then
-		insmod "$repo/meta/meta.ko" && loaded_here=1
+	ko=${META_KO:-$repo/meta/meta.ko}
+	if ! grep -q '^meta ' /proc/modules && [ -f "$ko" ]; then
+		insmod "$ko" && loaded_here=1
 	fi
 	declare -A running=()
 	for i in "${par[@]}"; do
