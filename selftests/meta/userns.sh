@@ -39,23 +39,42 @@ in_userns() {
 	unshare -U -r -n bash -c "M='$METACTL'; $1"
 }
 
+# refused_into_init WHAT PEERINFO [FD]: as root of a fresh user namespace and
+# netns, ask for a pair whose peer info is PEERINFO (hex), holding fd 7 of
+# the initial netns when FD is given. The requester's netns lives until the
+# initial netns has been counted (a pair made there would vanish with it).
+refused_into_init() {
+	local what=$1 info=$2 out fifo pid during
+	out=$(mktemp)
+	fifo=$(mktemp -u)
+	mkfifo "$fifo"
+	# shellcheck disable=SC2016
+	(
+		[ -n "${3:-}" ] && exec 7</proc/1/ns/net
+		in_userns 'o=$("$M" raw new --name ua --peer-info '"$info"' 2>&1); echo "rc=$?"; echo "$o"
+			echo "links=$(ip -o link show type meta | wc -l)"; read -r _ <'"$fifo"
+	) >"$out" 2>&1 &
+	pid=$!
+	has_links() { grep -q '^links=' "$out"; }
+	until_true 60 has_links
+	during=$(init_meta)
+	echo >"$fifo"
+	wait "$pid"
+	check_eq "$what: exit status (EPERM)" "$(sed -n 's/^rc=//p' "$out")" 1
+	grep -qF "$PERM_MSG" "$out" && ok "$what: message '$PERM_MSG'" ||
+		fail "$what: message: $(cat "$out")"
+	check_eq "$what: meta devices in its own netns" "$(sed -n 's/^links=//p' "$out")" 0
+	check_eq "$what: meta devices in the initial netns" "$during" "$init_before"
+	rm -f "$out" "$fifo"
+}
+
 step "userns root: peer into the initial netns by pid"
-out=$(in_userns 'out=$("$M" raw new --name ua --peer-info '"$NSPID1"' 2>&1); echo "rc=$?"; echo "links=$(ip -o link show type meta | wc -l)"; echo "$out"')
-check_eq "userns root, IFLA_NET_NS_PID 1: exit status (EPERM)" "$(sed -n 's/^rc=//p' <<<"$out")" 1
-[[ $out == *"$PERM_MSG"* ]] && ok "userns root, IFLA_NET_NS_PID 1: message '$PERM_MSG'" ||
-	fail "userns root, IFLA_NET_NS_PID 1: message: $out"
-check_eq "userns root, IFLA_NET_NS_PID 1: meta devices in its own netns" "$(sed -n 's/^links=//p' <<<"$out")" 0
-check_eq "userns root, IFLA_NET_NS_PID 1: meta devices in the initial netns" "$(init_meta)" "$init_before"
+refused_into_init "userns root, IFLA_NET_NS_PID 1" "$NSPID1"
 
 step "userns root: peer into the initial netns by fd"
 # fd 7: the initial netns, opened by real root and inherited; IFLA_NET_NS_FD
 # (28) = 7.
-out=$(exec 7</proc/1/ns/net; in_userns 'out=$("$M" raw new --name ua --peer-info '"${IFINFO}08001c0007000000"' 2>&1); echo "rc=$?"; echo "links=$(ip -o link show type meta | wc -l)"; echo "$out"')
-check_eq "userns root, IFLA_NET_NS_FD of the initial netns: exit status (EPERM)" "$(sed -n 's/^rc=//p' <<<"$out")" 1
-[[ $out == *"$PERM_MSG"* ]] && ok "userns root, IFLA_NET_NS_FD: message '$PERM_MSG'" ||
-	fail "userns root, IFLA_NET_NS_FD: message: $out"
-check_eq "userns root, IFLA_NET_NS_FD: meta devices in its own netns" "$(sed -n 's/^links=//p' <<<"$out")" 0
-check_eq "userns root, IFLA_NET_NS_FD: meta devices in the initial netns" "$(init_meta)" "$init_before"
+refused_into_init "userns root, IFLA_NET_NS_FD of the initial netns" "${IFINFO}08001c0007000000" fd
 
 step "userns root: a pair of its own, the peer in a second netns it owns"
 # A second netns, made inside the user namespace by "unshare -n", holds the
