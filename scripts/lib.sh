@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash disable=SC2034
 # Shared helpers for the meta build scripts: progress, timing, failure reporting.
 
 META_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

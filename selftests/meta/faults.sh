@@ -43,22 +43,6 @@ import json, sys
 print(" ".join(str(i) for i in sorted(p["id"] for p in json.load(sys.stdin) if p.get("type") == "sched_cls")))'
 }
 
-# netns_inodes: the network namespaces some process is in, sorted.
-netns_inodes() {
-	stat -L -c %i /proc/[0-9]*/ns/net 2>/dev/null | sort -u
-}
-
-# meta_everywhere: the number of meta devices in the initial netns and in
-# every named netns.
-meta_everywhere() {
-	local ns n
-	n=$(ip -o link show type meta | wc -l)
-	for ns in $(ip netns list | awk '{ print $1 }'); do
-		n=$((n + $(ip -n "$ns" -o link show type meta | wc -l)))
-	done
-	echo "$n"
-}
-
 # Before anything is made.
 progs_before=$(sched_cls_ids)
 named_netns_before=$(ip netns list | awk '{ print $1 }' | sort | xargs)
@@ -307,8 +291,7 @@ check_eq "SCHED_CLS programs at the end (as at the start)" "$(sched_cls_ids)" "$
 check_eq "meta devices in any netns" "$(meta_everywhere)" 0
 check_eq "named netns (as at the start)" "$(ip netns list | awk '{ print $1 }' | sort | xargs)" \
 	"$named_netns_before"
-no_new_netns() { [ -z "$(comm -13 <(echo "$netns_before") <(netns_inodes))" ]; }
-until_true 60 no_new_netns
+until_true 60 no_new_netns "$netns_before"
 check_eq "netns of processes not there at the start" \
 	"$(comm -13 <(echo "$netns_before") <(netns_inodes) | xargs)" ""
 check_eq "/proc/net/dev lines (as at the start)" "$(wc -l </proc/net/dev)" "$netdev_before"

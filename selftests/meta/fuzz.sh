@@ -30,22 +30,6 @@ FUZZ_REQUESTS=${FUZZ_REQUESTS:-3000}
 FUZZ_SECONDS=${FUZZ_SECONDS:-90}
 FUZZ_SEED=${FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 
-# netns_inodes: the network namespaces some process is in, sorted.
-netns_inodes() {
-	stat -L -c %i /proc/[0-9]*/ns/net 2>/dev/null | sort -u
-}
-
-# meta_everywhere: the number of meta devices in the initial netns and in
-# every named netns.
-meta_everywhere() {
-	local ns n
-	n=$(ip -o link show type meta | wc -l)
-	for ns in $(ip netns list | awk '{ print $1 }'); do
-		n=$((n + $(ip -n "$ns" -o link show type meta | wc -l)))
-	done
-	echo "$n"
-}
-
 netns_before=$(netns_inodes)
 named_netns_before=$(ip netns list | awk '{ print $1 }' | sort | xargs)
 
@@ -72,8 +56,7 @@ check_eq "meta devices in any netns after round 2" "$(meta_everywhere)" 0
 check "delete the named netns" cleanup_ns "$FZA" "$FZB"
 check_eq "named netns (as at the start)" "$(ip netns list | awk '{ print $1 }' | sort | xargs)" \
 	"$named_netns_before"
-no_new_netns() { [ -z "$(comm -13 <(echo "$netns_before") <(netns_inodes))" ]; }
-until_true 60 no_new_netns
+until_true 60 no_new_netns "$netns_before"
 check_eq "netns of processes not there at the start" \
 	"$(comm -13 <(echo "$netns_before") <(netns_inodes) | xargs)" ""
 unload_meta

@@ -337,6 +337,28 @@ refused() {
 	fi
 }
 
+# netns_inodes: the network namespaces some process is in, sorted.
+netns_inodes() {
+	stat -L -c %i /proc/[0-9]*/ns/net 2>/dev/null | sort -u
+}
+
+# no_new_netns BEFORE: no process is in a network namespace that is not in
+# BEFORE (an earlier netns_inodes).
+no_new_netns() {
+	[ -z "$(comm -13 <(echo "$1") <(netns_inodes))" ]
+}
+
+# meta_everywhere: the number of meta devices in the initial netns and in
+# every named netns.
+meta_everywhere() {
+	local ns n
+	n=$(ip -o link show type meta | wc -l)
+	for ns in $(ip netns list | awk '{ print $1 }'); do
+		n=$((n + $(ip -n "$ns" -o link show type meta | wc -l)))
+	done
+	echo "$n"
+}
+
 # meta_state [NS...]: a snapshot of every meta device of the initial netns
 # (attributes of both ends, program ids, counters) and of the links of the
 # initial netns and of each NS, to show that a refused request changed
