@@ -76,12 +76,15 @@ fi
 CALIB_REF_MS=${META_CALIB_REF_MS:-13000}
 # One loop per CPU at once, as the tests run: on a host whose cores cannot
 # run the vCPUs in parallel the concurrent tests are slowed by that too.
-a=$(ms)
-for _ in $(seq "$(nproc)"); do
-	(for _ in $(seq 40); do /bin/true; done) &
-done
-wait
-calib=$(($(ms) - a))
+# (In a subshell: its background jobs must not reach the lanes' "wait -n".)
+calib=$(
+	a=$(ms)
+	for _ in $(seq "$(nproc)"); do
+		(for _ in $(seq 40); do /bin/true; done) &
+	done
+	wait
+	echo $(($(ms) - a))
+)
 scale=$(((calib + CALIB_REF_MS / 2) / CALIB_REF_MS))
 [ "$scale" -lt 1 ] && scale=1
 [ -n "${META_SCALE:-}" ] && scale=$META_SCALE
@@ -171,7 +174,8 @@ if [ ${#par[@]} -gt 0 ]; then
 	for i in "${par[@]}"; do
 		while [ ${#running[@]} -ge "$lanes" ]; do
 			wait -n -p done_pid
-			n=${running[$done_pid]}
+			n=${running[$done_pid]:-}
+			[ -n "$n" ] || continue
 			unset "running[$done_pid]"
 			report "$n" "${tests[$((n - 1))]}"
 		done
@@ -180,7 +184,8 @@ if [ ${#par[@]} -gt 0 ]; then
 	done
 	while [ ${#running[@]} -gt 0 ]; do
 		wait -n -p done_pid
-		n=${running[$done_pid]}
+		n=${running[$done_pid]:-}
+		[ -n "$n" ] || continue
 		unset "running[$done_pid]"
 		report "$n" "${tests[$((n - 1))]}"
 	done
