@@ -171,23 +171,25 @@ if [ ${#par[@]} -gt 0 ]; then
 		insmod "$ko" && loaded_here=1
 	fi
 	declare -A running=()
+	# reap_one: wait for a test of a lane to end and print its block; a pid
+	# the lanes did not start is skipped.
+	reap_one() {
+		local done_pid n
+		wait -n -p done_pid
+		n=${running[$done_pid]:-}
+		[ -n "$n" ] || return 0
+		unset "running[$done_pid]"
+		report "$n" "${tests[$((n - 1))]}"
+	}
 	for i in "${par[@]}"; do
 		while [ ${#running[@]} -ge "$lanes" ]; do
-			wait -n -p done_pid
-			n=${running[$done_pid]:-}
-			[ -n "$n" ] || continue
-			unset "running[$done_pid]"
-			report "$n" "${tests[$((n - 1))]}"
+			reap_one
 		done
 		run_one "$((i + 1))" "${tests[$i]}" 1 &
 		running[$!]=$((i + 1))
 	done
 	while [ ${#running[@]} -gt 0 ]; do
-		wait -n -p done_pid
-		n=${running[$done_pid]:-}
-		[ -n "$n" ] || continue
-		unset "running[$done_pid]"
-		report "$n" "${tests[$((n - 1))]}"
+		reap_one
 	done
 	if [ "$loaded_here" = 1 ] && [ ${#ser[@]} -gt 0 ]; then
 		rmmod meta || echo "# meta-guest: rmmod meta after the concurrent tests failed"
