@@ -5,15 +5,17 @@
 //! A meta device is a pair: the primary stays in the namespace where it is created, the peer
 //! usually goes into a container's namespace. A buffer transmitted on one end is scrubbed,
 //! switched to the other end (and with it to the other namespace), and handed to the BPF
-//! program attached for the transmitting end. Its verdict decides: pass delivers to the other
-//! end, redirect sends it straight to the device the program chose (`skb_do_redirect()`, no
-//! backlog queue), drop drops. Without a program the end's policy decides.
+//! programs attached for the transmitting end, in order. Their verdict decides: pass delivers
+//! to the other end, redirect sends it straight to the device the program chose
+//! (`skb_do_redirect()`, no backlog queue), drop drops. Without programs the end's policy
+//! decides.
 //!
-//! The netlink interface matches netkit's for attributes 1-9; programs attach by file
-//! descriptor through the primary (`IFLA_META_BPF_FD`, `IFLA_META_PEER_BPF_FD`).
+//! The netlink interface matches netkit's for attributes 1-9. Programs attach as on netkit,
+//! through bpf(2) on the primary's ifindex (`BPF_NETKIT_PRIMARY`, `BPF_NETKIT_PEER`,
+//! links of type `BPF_LINK_TYPE_NETKIT`): netkit's own attach code serves meta's pairs.
 
 use kernel::{
-    bpf::{NetContext, Prog, ProgSlot, ProgType, Verdict},
+    bpf::{NetContext, Verdict},
     c_str,
     net::{
         dev::{
@@ -27,7 +29,6 @@ use kernel::{
     },
     prelude::*,
     sync::rcu,
-    types::ARef,
 };
 
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering::Relaxed};
@@ -84,7 +85,6 @@ struct MetaEnd {
     mode: AtomicU32,
     /// The receive headroom requested for this end (`ndo_set_rx_headroom`).
     headroom: AtomicU32,
-    prog: ProgSlot,
     counters: [AtomicU64; STAT_NAMES.len()],
 }
 
@@ -125,7 +125,6 @@ impl Driver for Meta {
             scrub: AtomicBool::new(true),
             mode: AtomicU32::new(META_L3),
             headroom: AtomicU32::new(0),
-            prog: ProgSlot::new(),
             counters: [const { AtomicU64::new(0) }; STAT_NAMES.len()],
         })
     }
@@ -164,8 +163,9 @@ impl Driver for Meta {
             skb.set_pkt_type_for(peer);
             // The switch to the other end, and with it to its namespace.
             skb.set_dev(peer);
-            let (verdict, by_prog) = match me.prog.get(&guard) {
-                Some(prog) => (prog.run(&mut skb, ctx), true),
+            // With programs attached they decide, and the policy is not consulted.
+            let (verdict, by_prog) = match dev.programs().run(&mut skb, ctx, &guard) {
+                Some(v) => (v, true),
                 None => (Verdict::from_raw(me.policy.load(Relaxed)), false),
             };
             match verdict {
@@ -256,10 +256,6 @@ impl Driver for Meta {
         features
     }
 
-    fn uninit(dev: &DriverDevice<Self>, _rtnl: &Rtnl) {
-        drop(dev.data().prog.replace(None));
-    }
-
     fn get_ethtool_stats(dev: &DriverDevice<Self>, out: &mut [u64]) {
         for (o, c) in out.iter_mut().zip(&dev.data().counters) {
             *o = c.load(Relaxed);
@@ -280,11 +276,16 @@ static POLICY: [Policy; IFLA_META_MAX as usize + 1] = [
     Policy::u16(),
     Policy::u16(),
     Policy::reject(c_str!("Pairing mode is not supported")),
-    Policy::s32(),
-    Policy::s32(),
-    Policy::reject(c_str!("Program id is read-only")),
-    Policy::reject(c_str!("Program id is read-only")),
+    // IFLA_META_BPF_FD, _PEER_BPF_FD, _BPF_ID, _PEER_BPF_ID: retired, see RETIRED.
+    Policy::reject(RETIRED),
+    Policy::reject(RETIRED),
+    Policy::reject(RETIRED),
+    Policy::reject(RETIRED),
 ];
+
+/// Programs attach as on netkit, through bpf(2): one way, one array per end, one set of errors.
+const RETIRED: &CStr =
+    c_str!("Programs attach through bpf(2) with BPF_NETKIT_PRIMARY or BPF_NETKIT_PEER, not netlink");
 
 /// Reads a policy attribute: `META_PASS` or `META_DROP`.
 fn parse_policy(attr: &Attr, extack: &ExtAck) -> Result<i32> {
@@ -295,47 +296,6 @@ fn parse_policy(attr: &Attr, extack: &ExtAck) -> Result<i32> {
             c_str!("Provided default xmit policy not supported"),
             attr,
         )),
-    }
-}
-
-/// What a program attribute asks for: nothing, detach, or attach this program.
-enum ProgChange {
-    Keep,
-    Detach,
-    Attach(ARef<Prog>),
-}
-
-fn parse_prog(data: Option<&Attrs<'_>>, kind: u16, extack: &ExtAck) -> Result<ProgChange> {
-    let Some(attr) = data.and_then(|d| d.get(kind)) else {
-        return Ok(ProgChange::Keep);
-    };
-    let fd = attr.get_s32()?;
-    if fd == -1 {
-        return Ok(ProgChange::Detach);
-    }
-    match Prog::get(fd, ProgType::SchedCls) {
-        Ok(p) => Ok(ProgChange::Attach(p)),
-        Err(e) if e == EBADF => Err(extack.fail_attr(
-            EBADF,
-            c_str!("Program fd is not an open file descriptor"),
-            attr,
-        )),
-        Err(e) if e == EINVAL => Err(extack.fail_attr(
-            EINVAL,
-            c_str!("Program fd does not refer to a SCHED_CLS BPF program"),
-            attr,
-        )),
-        Err(e) => Err(e),
-    }
-}
-
-impl ProgChange {
-    fn apply(self, slot: &ProgSlot) {
-        match self {
-            ProgChange::Keep => {}
-            ProgChange::Detach => drop(slot.replace(None)),
-            ProgChange::Attach(p) => drop(slot.replace(Some(p))),
-        }
     }
 }
 
@@ -549,9 +509,6 @@ impl LinkOps for Meta {
                 c_str!("MAC address is not supported in L3 mode"),
             ));
         }
-        // Take the programs before creating anything: a bad fd changes nothing.
-        let prog = parse_prog(data, IFLA_META_BPF_FD, extack)?;
-        let peer_prog = parse_prog(data, IFLA_META_PEER_BPF_FD, extack)?;
 
         let net = rtnl::link_get_net(rtnl, src_net, &tbp)
             .map_err(|e| extack.fail(e, c_str!("Cannot find the network namespace of the peer")))?;
@@ -593,9 +550,9 @@ impl LinkOps for Meta {
             }
             s.set_needed_room(headroom, tailroom);
         }
-        for (end, primary, policy, scrub, prog) in [
-            (&*peer, false, peer_policy, peer_scrub, peer_prog),
-            (&**dev, true, policy, scrub, prog),
+        for (end, primary, policy, scrub) in [
+            (&*peer, false, peer_policy, peer_scrub),
+            (&**dev, true, policy, scrub),
         ] {
             let d = end.data();
             d.primary.store(primary, Relaxed);
@@ -605,7 +562,6 @@ impl LinkOps for Meta {
                 scrub.unwrap_or(META_SCRUB_DEFAULT) == META_SCRUB_DEFAULT,
                 Relaxed,
             );
-            prog.apply(&d.prog);
         }
         rtnl::register_pair(rtnl, dev, peer).map_err(|e| {
             if e == EEXIST {
@@ -685,29 +641,21 @@ impl LinkOps for Meta {
             .get(IFLA_META_PEER_POLICY)
             .map(|a| parse_policy(a, extack))
             .transpose()?;
-        let prog = parse_prog(Some(data), IFLA_META_BPF_FD, extack)?;
-        let peer_prog = parse_prog(Some(data), IFLA_META_PEER_BPF_FD, extack)?;
-        let needs_peer = peer_policy.is_some() || !matches!(peer_prog, ProgChange::Keep);
-        if needs_peer && peer.is_none() {
+        if peer_policy.is_some() && peer.is_none() {
             return Err(extack.fail(ENOTCONN, c_str!("meta peer device is gone")));
         }
         if let Some(p) = policy {
             dev.data().policy.store(p, Relaxed);
         }
-        prog.apply(&dev.data().prog);
-        if let Some(peer) = peer {
-            if let Some(p) = peer_policy {
-                peer.data().policy.store(p, Relaxed);
-            }
-            peer_prog.apply(&peer.data().prog);
+        if let (Some(peer), Some(p)) = (peer, peer_policy) {
+            peer.data().policy.store(p, Relaxed);
         }
         Ok(())
     }
 
     fn get_size(_dev: &DriverDevice<Self>) -> usize {
         nl::total_size(1) // IFLA_META_PRIMARY
-            + 6 * nl::total_size(4) // POLICY, PEER_POLICY, MODE, SCRUB, PEER_SCRUB, BPF_ID
-            + nl::total_size(4) // PEER_BPF_ID
+            + 5 * nl::total_size(4) // POLICY, PEER_POLICY, MODE, SCRUB, PEER_SCRUB
             + 2 * nl::total_size(2) // HEADROOM, TAILROOM
     }
 
@@ -719,20 +667,16 @@ impl LinkOps for Meta {
         w.put_u32(IFLA_META_SCRUB, scrub_value(me))?;
         w.put_u16(IFLA_META_HEADROOM, dev.needed_headroom())?;
         w.put_u16(IFLA_META_TAILROOM, dev.needed_tailroom())?;
-        // Programs are the host's business: only the primary shows them, so that nobody in
-        // the peer's namespace learns which programs police it.
-        if me.is_primary() {
-            w.put_u32(IFLA_META_BPF_ID, me.prog.id())?;
-        }
         if let Some(peer) = dev.peer_rtnl(rtnl) {
             let p = peer.data();
             w.put_u32(IFLA_META_PEER_POLICY, p.policy.load(Relaxed) as u32)?;
             w.put_u32(IFLA_META_PEER_SCRUB, scrub_value(p))?;
-            if me.is_primary() {
-                w.put_u32(IFLA_META_PEER_BPF_ID, p.prog.id())?;
-            }
         }
         Ok(())
+    }
+
+    fn netkit_primary(dev: &DriverDevice<Self>) -> bool {
+        dev.data().is_primary()
     }
 
     fn get_link_net<'a>(rtnl: &'a Rtnl, dev: &'a DriverDevice<Self>) -> &'a Namespace {

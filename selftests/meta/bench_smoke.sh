@@ -65,7 +65,10 @@ for v in $TOPO_VARIANTS; do
 	txn=
 	check "select $v on bw0" topo_select "$v" || continue
 	fwd0=$(topo_forwarded)
-	red0=$(counter eth0 xmit_redirect bench-meta)
+	case $v in
+	meta | meta2) red0=$(counter eth0 xmit_redirect "$(topo_ns "$v")") ;;
+	esac
+	[ "$v" = meta2 ] && tally0=$(percpu_sum "$TOPO_PIN/tally_maps/tally")
 	if run_parsed "$v" sockperf tcp_lat sockperf ping-pong --tcp -i $TOPO_SERVER -p $TOPO_TCP_PORT -t 1; then
 		txn=$R_transactions
 		[ "$txn" -gt 0 ] && ok "$v: $txn TCP round trips, p50 $R_p50_us us" ||
@@ -91,11 +94,20 @@ for v in $TOPO_VARIANTS; do
 			fail "$v: the host forwarded $fwd packets"
 		;;
 	esac
-	if [ "$v" = meta ]; then
-		red=$(($(counter eth0 xmit_redirect bench-meta) - red0))
-		[ "$red" -ge "${txn:-1}" ] && ok "meta: the pod's end redirected $red packets" ||
-			fail "meta: xmit_redirect grew by $red for ${txn:-?} round trips"
-		check_eq "meta: redirect errors" "$(counter eth0 xmit_redirect_err bench-meta)" 0
+	case $v in
+	meta | meta2)
+		ns=$(topo_ns "$v")
+		red=$(($(counter eth0 xmit_redirect "$ns") - red0))
+		[ "$red" -ge "${txn:-1}" ] && ok "$v: the pod's end redirected $red packets" ||
+			fail "$v: xmit_redirect grew by $red for ${txn:-?} round trips"
+		check_eq "$v: redirect errors" "$(counter eth0 xmit_redirect_err "$ns")" 0
+		;;
+	esac
+	if [ "$v" = meta2 ]; then
+		# The first of the two programs saw every packet the second redirected.
+		tally=$(($(percpu_sum "$TOPO_PIN/tally_maps/tally") - tally0))
+		[ "$tally" -ge "$red" ] && ok "meta2: tally.bpf.o ran first on $tally packets" ||
+			fail "meta2: tally.bpf.o counted $tally packets, the pod's end redirected $red"
 	fi
 done
 

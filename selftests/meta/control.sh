@@ -12,6 +12,8 @@ require_cmd ip bpftool python3 setpriv
 meta_setup control POD
 PASS_ID=$(pin_prog "$BPF_DIR/pass.bpf.o" "$P/pass") || { fail "load pass.bpf.o"; meta_exit; }
 XDP_ID=$(pin_prog "$BPF_DIR/pass.bpf.o" "$P/xdp" xdp) || { fail "load pass.bpf.o as XDP"; meta_exit; }
+# A SCHED_CLS program that is never attached.
+DROP_ID=$(pin_prog "$BPF_DIR/drop.bpf.o" "$P/drop") || { fail "load drop.bpf.o"; meta_exit; }
 
 check "metactl add mh --peer-name mp --peer-netns POD" \
 	metactl add mh --peer-name mp --peer-netns "$POD" || meta_exit
@@ -28,8 +30,11 @@ chg() { metactl raw change --name mh "$@"; }
 
 log "malformed creation requests"
 refused "PRIMARY is read-only" 22 "Primary attribute is read-only" new --data 2=01
-refused "BPF_ID is read-only" 22 "Program id is read-only" new --data 13="$(u32 1)"
-refused "PEER_BPF_ID is read-only" 22 "Program id is read-only" new --data 14="$(u32 1)"
+RETIRED="Programs attach through bpf(2) with BPF_NETKIT_PRIMARY or BPF_NETKIT_PEER, not netlink"
+for t in 11 12 13 14; do
+	refused "attribute $t (the prototype's program attach) is retired" 22 "$RETIRED" \
+		new --data $t="$(u32 1)"
+done
 refused "PAIRING is reserved" 22 "Pairing mode is not supported" new --data 10="$(u32 0)"
 refused "MODE 2 is out of range" 22 "Provided device mode can only be L2 or L3" new --data 5="$(u32 2)"
 refused "POLICY 1 is not a policy" 22 "Provided default xmit policy not supported" new --data 3="$(u32 1)"
@@ -39,7 +44,6 @@ refused "PEER_SCRUB 9 is out of range" 34 "integer out of range" new --data 7="$
 refused "MODE in 2 bytes is too short" 34 "Attribute failed policy validation" new --data 5=0100
 refused "MODE in 8 bytes is too long" 22 "meta attribute has the wrong size" new --data 5=0100000000000000
 refused "HEADROOM in 4 bytes is too long" 22 "meta attribute has the wrong size" new --data 8="$(u32 64)"
-refused "BPF_FD in 8 bytes is too long" 22 "meta attribute has the wrong size" new --data 11=ffffffffffffffff
 refused "unknown attribute 15" 22 "Unknown meta attribute" new --data 15="$(u32 0)"
 refused "unknown attribute 0" 22 "Unknown meta attribute" new --data 0="$(u32 0)"
 refused "PEER_INFO without an ifinfomsg" 34 "Attribute failed policy validation" new --peer-info 0000000000000000
@@ -52,11 +56,6 @@ refused "PEER_INFO with a name too long" 34 "Attribute failed policy validation"
 refused "PEER_INFO with a netns pid that does not exist" 3 \
 	"Cannot find the network namespace of the peer" \
 	new --peer-info "00000000000000000000000000000000080013003f420f00"
-refused "BPF_FD of a closed fd" 9 "Program fd is not an open file descriptor" new --data 11="$(u32 999)"
-refused "BPF_FD of a file that is not a BPF program" 22 \
-	"Program fd does not refer to a SCHED_CLS BPF program" new --data 12="$(u32 0)"
-refused "attach an XDP program" 22 "Program fd does not refer to a SCHED_CLS BPF program" \
-	metactl attach mh --primary --pinned "$P/xdp"
 refused "MAC address in L3 mode" 95 "MAC address is not supported in L3 mode" \
 	new --link-attr 1=020000000001
 refused "multicast MAC address in L2 mode" 99 "MAC address is not a valid unicast address" \
@@ -86,26 +85,23 @@ refused "PEER_INFO: IFLA_NET_NS_FD of a file that is not a netns (/dev/null)" 22
 refused "peer MTU 0" 22 "mtu less than device minimum" new --peer-info "${IFI}0800040000000000"
 refused "peer MTU 65536" 22 "mtu greater than device maximum" new --peer-info "${IFI}0800040000000100"
 refused "primary MTU 70000" 22 "mtu greater than device maximum" new --link-attr 4="$(u32 70000)"
-refused "BPF_FD -2" 9 "Program fd is not an open file descriptor" new --data 11=feffffff
-check "a pinned array map" bpftool map create "$P/map" type array key 4 value 4 entries 1 name control_map
-refused "BPF_FD of a map" 22 "Program fd does not refer to a SCHED_CLS BPF program" \
-	with_fd "$P/map" "$METACTL" raw new --name mx --data 11=@FD@
 
-log "refusals after a good program fd: every unwind path drops its reference"
-# The program is freed at the end of the test only if none of these kept a
-# reference ("no program reference is left behind" below).
-refused "good BPF_FD, then a closed PEER_BPF_FD" 9 "Program fd is not an open file descriptor" \
-	with_fd "$P/pass" "$METACTL" raw new --name mx --data 11=@FD@ --data 12="$(u32 999)"
-refused "good BPF_FD and PEER_BPF_FD, peer netns pid that does not exist" 3 \
-	"Cannot find the network namespace of the peer" \
-	with_fd "$P/pass" "$METACTL" raw new --name mx --data 11=@FD@ --data 12=@FD@ \
-	--peer-info "${IFI}080013003f420f00"
-refused "good BPF_FD, a peer name that exists (mh)" 17 \
-	"A device with the name of the peer or primary exists" \
-	with_fd "$P/pass" "$METACTL" raw new --name mx --data 11=@FD@ --peer-info "${IFI}070003006d680000"
-refused "good PEER_BPF_FD, primary name equal to the peer name" 17 \
-	"A device with the name of the peer or primary exists" \
-	with_fd "$P/pass" "$METACTL" raw new --name mz --data 12=@FD@ --peer-info "${IFI}070003006d7a0000"
+log "netkit's attach API: refusals in netkit's order, and none changes the arrays"
+# meta_state includes both ends' program ids and revisions ("metactl show").
+NOTMETA="not a meta (or netkit) device"
+refused "attach to lo (another kind)" 6 "$NOTMETA" metactl attach lo --primary --pinned "$P/pass"
+refused "attach an XDP program" 22 "" metactl attach mh --primary --pinned "$P/xdp" --append
+check "a pinned array map" bpftool map create "$P/map" type array key 4 value 4 entries 1 name control_map
+refused "attach a map as a program" 22 "" metactl attach mh --primary --pinned "$P/map" --append
+refused "the same program twice on one end" 17 "the program is attached to this end already" \
+	metactl attach mh --primary --pinned "$P/pass" --append
+refused "expected revision 999" 116 "revision mismatch" \
+	metactl attach mh --primary --obj "$BPF_DIR/pass.bpf.o" --append --revision 999
+refused "before a program that does not exist" 2 "" \
+	metactl attach mh --primary --obj "$BPF_DIR/pass.bpf.o" --before 999999
+refused "replace a program that is not attached" 2 "" \
+	metactl attach mh --peer --obj "$BPF_DIR/pass.bpf.o" --replace "$DROP_ID"
+refused "detach a program that is not attached" 2 "" metactl detach mh --peer --id "$DROP_ID"
 
 log "changes after creation"
 refused "MODE after creation" 13 "meta operating mode cannot be changed after device creation" \
@@ -120,8 +116,8 @@ refused "TAILROOM after creation" 13 "meta tailroom cannot be changed after devi
 	chg --data 9=4000
 refused "PEER_INFO after creation" 13 "meta peer info cannot be changed after device creation" \
 	chg --peer-info 00000000000000000000000000000000
-refused "a bad policy with a good program leaves the program" 22 \
-	"Provided default xmit policy not supported" chg --data 3="$(u32 5)" --data 11="$(u32 0)"
+refused "a good policy with a retired attribute changes nothing" 22 "$RETIRED" \
+	chg --data 3="$(u32 2)" --data 11="$(u32 0)"
 refused "MAC address change in L3 mode (no IFLA_INFO_DATA)" 95 "" chg --no-data --link-attr 1=020000000002
 
 log "meta settings with a generic attribute that the core would refuse after them"
@@ -131,11 +127,7 @@ refused "policy drop with a MAC address in L3 mode" 22 "$MIXED" \
 refused "policy drop with MTU 70000" 22 "$MIXED" chg --data 3="$(u32 2)" --link-attr 4="$(u32 70000)"
 refused "peer policy drop with an unknown master" 22 "$MIXED" \
 	chg --data 4="$(u32 2)" --link-attr 10="$(u32 99999)"
-refused "a program fd with MTU 70000" 22 "$MIXED" \
-	with_fd "$P/pass" "$METACTL" raw change --name mh --data 11=@FD@ --link-attr 4="$(u32 70000)"
-refused "a peer program fd with an unknown master" 22 "$MIXED" \
-	with_fd "$P/pass" "$METACTL" raw change --name mh --data 12=@FD@ --link-attr 10="$(u32 99999)"
-refused "detach with MTU 0" 22 "$MIXED" chg --data 11=ffffffff --link-attr 4="$(u32 0)"
+refused "peer policy pass with MTU 0" 22 "$MIXED" chg --data 4="$(u32 0)" --link-attr 4="$(u32 0)"
 check "a generic attribute alone still works: MTU 1400" ip link set mh mtu 1400
 check_eq "MTU of mh" "$(cat /sys/class/net/mh/mtu)" 1400
 check "back to MTU 1500" ip link set mh mtu 1500
@@ -145,13 +137,14 @@ log "the peer is not a handle"
 peer="ip netns exec $POD $METACTL"
 refused "set through the peer" 13 "meta link settings can be changed only through the primary device" \
 	$peer set mp --policy drop
-refused "attach through the peer" 13 "meta link settings can be changed only through the primary device" \
-	$peer attach mp --primary --obj "$BPF_DIR/pass.bpf.o"
-refused "detach through the peer" 13 "meta link settings can be changed only through the primary device" \
-	$peer detach mp --peer
+PEERMSG="programs attach through the primary, in its namespace"
+refused "attach through the peer" 13 "$PEERMSG" $peer attach mp --primary --obj "$BPF_DIR/pass.bpf.o"
+refused "link through the peer" 13 "$PEERMSG" $peer attach mp --peer --obj "$BPF_DIR/pass.bpf.o" \
+	--link /sys/fs/bpf/control-peer-link
+refused "detach through the peer" 13 "$PEERMSG" $peer detach mp --peer
 show=$(ip netns exec "$POD" "$METACTL" show mp --json)
-check_eq "the peer shows no program ids" \
-	"$(python3 -c 'import json,sys; d=json.loads(sys.argv[1])[0]; print(d["prog_id"], d["peer_prog_id"], d["primary"])' "$show")" \
+check_eq "the peer shows no programs" \
+	"$(python3 -c 'import json,sys; d=json.loads(sys.argv[1])[0]; print(d["progs"], d["peer_progs"], d["primary"])' "$show")" \
 	"None None False"
 
 log "privilege"
@@ -163,12 +156,12 @@ refused "detach without CAP_NET_ADMIN" 1 "" setpriv --reuid=65534 --regid=65534 
 log "no program reference is left behind"
 show=$(metactl show mh --json)
 check_eq "the programs are still the ones attached" \
-	"$(python3 -c 'import json,sys; d=json.loads(sys.argv[1])[0]; print(d["prog_id"], d["peer_prog_id"])' "$show")" \
-	"$PASS_ID $PASS_ID"
+	"$(python3 -c 'import json,sys; d=json.loads(sys.argv[1])[0]; print(d["progs"]["prog_ids"], d["peer_progs"]["prog_ids"])' "$show")" \
+	"[$PASS_ID] [$PASS_ID]"
 check "delete the pair" ip link del mh
-rm -f "$P/pass" "$P/xdp"
+rm -f "$P/pass" "$P/xdp" "$P/map" "$P/drop"
 prog_gone() { ! prog_alive "$1"; }
-for id in "$PASS_ID" "$XDP_ID"; do
+for id in "$PASS_ID" "$XDP_ID" "$DROP_ID"; do
 	until_true 60 prog_gone "$id"
 	if prog_alive "$id"; then
 		fail "program $id is still alive after its last user went away"

@@ -26,8 +26,10 @@ ping_fails() {
 }
 
 
-prog_id() {
-	metactl show mh --json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['$1'])"
+# prog_ids progs|peer_progs: the ids in the end's array, in order, space-separated.
+prog_ids() {
+	metactl show mh --json |
+		python3 -c "import json,sys; print(*json.load(sys.stdin)[0]['$1']['prog_ids'])"
 }
 
 pair_up() {
@@ -93,7 +95,7 @@ for mode in l3 l2; do
 	log "verdicts of programs"
 	check "attach drop to the primary" metactl attach mh --primary --pinned "$P/drop"
 	drop_id=$(bpftool -j prog show pinned "$P/drop" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-	check_eq "the primary's program id" "$(prog_id prog_id)" "$drop_id"
+	check_eq "the primary's programs" "$(prog_ids progs)" "$drop_id"
 	drops_during mh xmit_drop_prog "dropped by the primary's program" ping_fails 2
 	check_eq "tx_dropped counts them" \
 		"$(ip -j -s link show mh | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["dropped"] >= 2)')" True
@@ -103,11 +105,26 @@ for mode in l3 l2; do
 		metactl attach mh --primary --pinned "$P/verdict"
 	drops_during mh xmit_drop_verdict "dropped for the unknown verdict" ping_fails 2
 	check "back to next on the primary" metactl attach mh --primary --pinned "$P/next"
+	next_id=$(bpftool -j prog show pinned "$P/next" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+
+	log "several programs on one end run in order until one decides"
+	check "append drop after next on the primary" metactl attach mh --primary --pinned "$P/drop" --append
+	check_eq "the primary's programs, in order" "$(prog_ids progs)" "$next_id $drop_id"
+	drops_during mh xmit_drop_prog "next, then drop: dropped by the second program" ping_fails 2
+	check "detach drop" metactl detach mh --primary --id "$drop_id"
+	check "insert drop before next" metactl attach mh --primary --pinned "$P/drop" --before "$next_id"
+	check_eq "the primary's programs, in order" "$(prog_ids progs)" "$drop_id $next_id"
+	drops_during mh xmit_drop_prog "drop first: dropped" ping_fails 2
+	check "detach drop" metactl detach mh --primary --id "$drop_id"
+	check "policy drop on the primary" metactl set mh --policy drop
+	count_during mh xmit_pass "" 2 "with a program attached the policy is not consulted (next passes)" \
+		ping_ok 2
+	check "policy pass on the primary" metactl set mh --policy pass
 	check "attach drop to the peer" metactl attach mh --peer --pinned "$P/drop"
 	count_during mp xmit_drop_prog "$POD" sent "replies dropped by the peer's program" ping_fails 2
 	check "detach the peer's program" metactl detach mh --peer
 	check "detach the primary's program" metactl detach mh --primary
-	check_eq "no programs" "$(prog_id prog_id) $(prog_id peer_prog_id)" "0 0"
+	check_eq "no programs" "[$(prog_ids progs)] [$(prog_ids peer_progs)]" "[] []"
 	ping_ok 1
 	check "attach a program object (pass.bpf.o) to the primary" \
 		metactl attach mh --primary --obj "$BPF_DIR/pass.bpf.o"

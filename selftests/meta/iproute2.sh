@@ -4,10 +4,12 @@
 # iproute2's ip with tools/iproute2/link_meta.so (IP_LIB_DIR): every option
 # of "ip link add ... type meta" reaches the kernel and reads back the same
 # from "ip -d -j link show" (linkinfo.info_data) and from "metactl show
-# --json"; "ip link set ... type meta" changes the policies and programs; a
-# change the kernel refuses shows its extended ack message and changes
-# nothing; iproute2's parse errors create nothing; pairs made by ip pass
-# traffic in L3 and in L2; the command of the issue works as written.
+# --json"; "ip link set ... type meta" changes the policies; a change the
+# kernel refuses shows its extended ack message and changes nothing;
+# iproute2's parse errors create nothing; programs are not in the plugin's
+# grammar (they attach through bpf(2), as on netkit): "bpf PINNED" is an
+# unknown option for either end and ip shows no program ids; pairs made by
+# ip pass traffic in L3 and in L2; the command of the issue works as written.
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
@@ -23,8 +25,9 @@ ipm() {
 	IP_LIB_DIR=$IP_PLUGIN_DIR ip "$@"
 }
 
-PASS_ID=$(pin_prog "$BPF_DIR/pass.bpf.o" "$P/pass") || { fail "load pass.bpf.o"; meta_exit; }
-DROP_ID=$(pin_prog "$BPF_DIR/drop.bpf.o" "$P/drop") || { fail "load drop.bpf.o"; meta_exit; }
+# A pinned SCHED_CLS program, for "bpf PINNED" (which the prototype's plugin
+# accepted): the words are refused although the program exists.
+pin_samples pass
 
 # Compares linkinfo.info_data of ip (argv[1]) with the wanted KEY=VALUE
 # pairs (argv[3:], VALUE "-": KEY is absent) and with metactl's JSON
@@ -48,15 +51,16 @@ role = {"primary": True, "peer": False}
 for ik, mk, names in [("mode", "mode", None), ("type", "primary", role),
                       ("policy", "policy", pol), ("peer_policy", "peer_policy", pol),
                       ("scrub", "scrub", None), ("peer_scrub", "peer_scrub", None),
-                      ("headroom", "headroom", None), ("tailroom", "tailroom", None),
-                      ("bpf_id", "prog_id", None), ("peer_bpf_id", "peer_prog_id", None)]:
+                      ("headroom", "headroom", None), ("tailroom", "tailroom", None)]:
     iv = d.get(ik)
     if names and iv is not None:
         iv = names.get(iv, iv)
     if iv != m.get(mk):
         bad.append("ip %s=%r but metactl %s=%r" % (ik, d.get(ik), mk, m.get(mk)))
+# No program keys (bpf_id, ...): the kernel reports no programs through
+# netlink and the plugin prints none.
 unknown = set(d) - {"mode", "type", "policy", "peer_policy", "scrub", "peer_scrub",
-                    "headroom", "tailroom", "bpf_id", "peer_bpf_id"}
+                    "headroom", "tailroom"}
 if unknown:
     bad.append("unexpected keys %s" % sorted(unknown))
 print("; ".join(bad) or "ok")'
@@ -90,25 +94,36 @@ if [ "$rc" -eq 0 ] && [[ "$out" == *"Usage: ... meta [ mode MODE ] [ POLICY ] [ 
 else
 	fail "ip link help meta: exit $rc, '$out'"
 fi
+BPF2="Programs attach through bpf(2) on the primary, as on netkit"
+UNKNOWN_BPF='meta: unknown option "bpf"?'
+if [[ "$out" == *"$BPF2"* && "$out" == *"(BPF_NETKIT_PRIMARY, BPF_NETKIT_PEER)"* ]]; then
+	ok "ip link help meta: '$BPF2 (BPF_NETKIT_PRIMARY, BPF_NETKIT_PEER)'"
+else
+	fail "ip link help meta does not say that programs attach through bpf(2): '$out'"
+fi
+if [[ "$out" != *PINNED* && "$out" != *"[ bpf"* ]]; then
+	ok "ip link help meta: no bpf option"
+else
+	fail "ip link help meta still offers a bpf option: '$out'"
+fi
 
 log "every option round-trips"
 check "ip link add host0 type meta (every option) peer ... netns POD" \
 	ipm link add host0 type meta mode l3 blackhole scrub none headroom 64 tailroom 32 \
-	bpf "$P/pass" peer forward scrub default bpf "$P/drop" name pod0 netns "$POD" mtu 1400 ||
+	peer forward scrub default name pod0 netns "$POD" mtu 1400 ||
 	meta_exit
 defer ip link del host0
 info_is "host0 as created" "" host0 mode=l3 type=primary policy=blackhole peer_policy=forward \
-	scrub=none peer_scrub=default headroom=64 tailroom=32 bpf_id="$PASS_ID" peer_bpf_id="$DROP_ID"
-info_is "pod0 as created (no program ids on the peer)" "$POD" pod0 mode=l3 type=peer \
-	policy=forward peer_policy=blackhole scrub=default peer_scrub=none headroom=64 tailroom=32 \
-	bpf_id=- peer_bpf_id=-
+	scrub=none peer_scrub=default headroom=64 tailroom=32
+info_is "pod0 as created" "$POD" pod0 mode=l3 type=peer \
+	policy=forward peer_policy=blackhole scrub=default peer_scrub=none headroom=64 tailroom=32
 check_eq "pod0: the peer's generic options (mtu)" "$(sysfs_attr "$POD" pod0 mtu)" 1400
 out=$(ipm -d link show dev host0)
-want="meta mode l3 type primary policy blackhole peer policy forward scrub none peer scrub default headroom 64 tailroom 32 bpf id $PASS_ID peer bpf id $DROP_ID"
-if [[ "$out" == *"$want"* ]]; then
-	ok "ip -d link show host0: '$want'"
+want="meta mode l3 type primary policy blackhole peer policy forward scrub none peer scrub default headroom 64 tailroom 32"
+if [[ "$out" == *"$want"* && "$out" != *"bpf id"* ]]; then
+	ok "ip -d link show host0: '$want', no program ids"
 else
-	fail "ip -d link show host0 lacks '$want': $out"
+	fail "ip -d link show host0 lacks '$want' or shows program ids: $out"
 fi
 
 log "changes"
@@ -117,11 +132,8 @@ check "ip link set host0 type meta forward peer blackhole" \
 info_is "host0 after forward peer blackhole" "" host0 policy=forward peer_policy=blackhole
 check "ip link set host0 type meta blackhole peer forward" \
 	ipm link set host0 type meta blackhole peer forward
-info_is "host0 after blackhole peer forward" "" host0 policy=blackhole peer_policy=forward
-check "ip link set host0 type meta bpf DROP peer bpf PASS" \
-	ipm link set host0 type meta bpf "$P/drop" peer bpf "$P/pass"
-info_is "host0 after the programs are swapped" "" host0 bpf_id="$DROP_ID" peer_bpf_id="$PASS_ID" \
-	policy=blackhole peer_policy=forward mode=l3 headroom=64
+info_is "host0 after blackhole peer forward" "" host0 policy=blackhole peer_policy=forward \
+	mode=l3 headroom=64
 
 log "changes the kernel refuses (ip exits 2 with the extended ack message)"
 before=$(meta_state "$POD")
@@ -137,6 +149,10 @@ refused "ip link set host0 type meta forward scrub default" 2 \
 refused "ip link set pod0 type meta forward, through the peer" 2 \
 	"meta link settings can be changed only through the primary device" \
 	ipm -n "$POD" link set pod0 type meta forward
+
+log "no bpf option: programs attach through bpf(2) (ip exits 1, nothing sent)"
+refused "ip link set host0 type meta bpf PINNED" 1 "$UNKNOWN_BPF" \
+	ipm link set host0 type meta bpf "$P/pass"
 
 log "parse errors: iproute2's message, nothing created"
 parse_err() {
@@ -159,7 +175,20 @@ parse_err "peer blackhole forward" 255 'Error: duplicate "peer policy": "forward
 parse_err "headroom 1 headroom 2" 255 'Error: duplicate "headroom": "2" is the second value.' \
 	headroom 1 headroom 2
 parse_err "bogus" 1 'meta: unknown option "bogus"?' bogus
-parse_err "bpf MISSING" 1 "Error: cannot open the pinned BPF program \"$P/missing\"" bpf "$P/missing"
+# The prototype's "bpf PINNED", for either end: for the primary an unknown
+# option (with the usage, which says where programs attach); after "peer",
+# "bpf" is the first of the peer's generic options, the peer's name, and
+# PINNED a second one (iproute2's iplink_parse()).
+parse_err "bpf PINNED" 1 "$UNKNOWN_BPF" bpf "$P/pass"
+out=$(ipm link add bad0 type meta bpf /x 2>&1 </dev/null)
+rc=$?
+if [ "$rc" -eq 1 ] && [[ "$out" == *"$UNKNOWN_BPF"* && "$out" == *"$BPF2"* ]]; then
+	ok "ip link add bad0 type meta bpf /x: exit 1, '$UNKNOWN_BPF', and the usage: '$BPF2'"
+else
+	fail "ip link add bad0 type meta bpf /x: exit $rc, want 1 with '$UNKNOWN_BPF' and '$BPF2': '$out'"
+fi
+parse_err "peer bpf PINNED" 255 "Error: either \"dev\" is duplicate, or \"$P/pass\" is a garbage." \
+	peer bpf "$P/pass"
 parse_err "peer name pod9 type veth" 255 'Error: duplicate "type": "veth" is the second value.' \
 	peer name pod9 type veth
 snap=$(links)
@@ -175,7 +204,7 @@ check "ip link add host3 type meta mode l2 peer name pod3 netns L2NS address 02:
 	meta_exit
 defer ip link del host3
 info_is "host2: the defaults" "" host2 mode=l3 type=primary policy=forward peer_policy=forward \
-	scrub=default peer_scrub=default headroom=0 tailroom=0 bpf_id=0 peer_bpf_id=0
+	scrub=default peer_scrub=default headroom=0 tailroom=0
 info_is "pod3: L2" "$L2NS" pod3 mode=l2 type=peer policy=forward peer_policy=forward
 check_eq "pod3: the address given to the peer" "$(sysfs_attr "$L2NS" pod3 address)" 02:00:00:00:03:02
 ip addr add 10.20.0.1/24 dev host2 && ip -n "$L3NS" addr add 10.20.0.2/24 dev pod2 &&

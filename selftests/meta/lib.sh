@@ -456,6 +456,17 @@ prog_alive() {
 	bpftool prog show id "$1" >/dev/null 2>&1
 }
 
+# percpu_sum PIN: the sum over CPUs of key 0 of the per-CPU array pinned at PIN.
+percpu_sum() {
+	bpftool -j map dump pinned "$1" | python3 -c '
+import json, sys
+def num(v):
+    return int.from_bytes(bytes(int(x, 16) for x in v), "little") if isinstance(v, list) else int(v)
+for e in json.load(sys.stdin):
+    if num(e.get("key")) == 0:
+        print(sum(num(c["value"]) for c in e["values"]))'
+}
+
 # map_value PINNED KEY: the value at u32 KEY of the pinned array map, as a
 # number (little endian; works with and without BTF).
 map_value() {

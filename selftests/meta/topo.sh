@@ -3,7 +3,7 @@
 #
 # The topologies of the benchmark (scripts/bench.sh, run in the VM by
 # scripts/bench-guest.sh) and of its smoke test (bench.sh in this
-# directory). Sourced, not run. All five variants exist side by side; a
+# directory). Sourced, not run. All seven variants exist side by side; a
 # client in each "pod" talks to a server in the netns bench-remote, which
 # is reached over a veth pair that plays the physical NIC (the wire):
 #
@@ -22,9 +22,13 @@
 #             attached through libbpf) is redirect_neigh to bw0; tc ingress
 #             of bw0: redirect_peer to bh3
 #   meta      netns bench-meta: eth0 10.8.4.2/32, default dev eth0
-#             <meta, L3> bh4; the peer's program (IFLA_META_PEER_BPF_FD)
+#             <meta, L3> bh4; the peer's program (BPF_NETKIT_PEER, the same way)
 #             is redirect_neigh to bw0; tc ingress of bw0: redirect_peer to
 #             bh4
+#   netkit2   as netkit (netns bench-nk2, 10.8.5.2, bh5), with two programs
+#             on the pod's end: tally.bpf.o (counts, returns next), then
+#             redirect_neigh
+#   meta2     as meta (netns bench-meta2, 10.8.6.2, bh6), the same two
 #
 # Every BPF variant runs the same two programs (samples/bpf/
 # redirect_neigh.bpf.o, one instance, and redirect_peer.bpf.o, one
@@ -44,7 +48,7 @@
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/bpfmap.sh"
 
 # shellcheck disable=SC2034 # for the scripts that source this file
-TOPO_VARIANTS="host veth veth_bpf netkit meta"
+TOPO_VARIANTS="host veth veth_bpf netkit meta netkit2 meta2"
 TOPO_REMOTE=bench-remote
 TOPO_SERVER=10.9.0.2
 TOPO_PIN=${TOPO_PIN:-/sys/fs/bpf/meta-bench}
@@ -59,6 +63,8 @@ topo_ns() {
 	veth_bpf) echo bench-vbpf ;;
 	netkit) echo bench-nk ;;
 	meta) echo bench-meta ;;
+	netkit2) echo bench-nk2 ;;
+	meta2) echo bench-meta2 ;;
 	*) return 1 ;;
 	esac
 }
@@ -70,6 +76,8 @@ topo_hostdev() {
 	veth_bpf) echo bh2 ;;
 	netkit) echo bh3 ;;
 	meta) echo bh4 ;;
+	netkit2) echo bh5 ;;
+	meta2) echo bh6 ;;
 	*) return 1 ;;
 	esac
 }
@@ -137,7 +145,7 @@ topo_up() {
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 	mkdir -p "$TOPO_PIN"
 	local ns
-	for ns in $TOPO_REMOTE bench-veth bench-vbpf bench-nk bench-meta; do
+	for ns in $TOPO_REMOTE bench-veth bench-vbpf bench-nk bench-meta bench-nk2 bench-meta2; do
 		ip netns add "$ns"
 	done
 
@@ -171,28 +179,53 @@ topo_up() {
 	tc filter add dev bh2 ingress bpf direct-action object-pinned "$TOPO_PIN/rn"
 	_topo_rp veth_bpf 10.8.2.2
 
-	# netkit: Debian 12's ip knows no netkit options; a bare add makes an
-	# L3 pair with the policy pass and a peer named nk<N>.
-	local peer
-	ip link add bh3 type netkit
-	# The peer is the netkit device whose link (iflink) is bh3: "nk0@bh3".
-	peer=$(ip -o link show type netkit | awk -F': ' '{ print $2 }' | awk -F@ '$2 == "bh3" { print $1 }')
-	[ -n "$peer" ]
-	ip link set "$peer" netns bench-nk
-	ip -n bench-nk link set "$peer" name eth0
-	ip link set bh3 up
-	ip route add 10.8.3.2/32 dev bh3
-	_topo_pod bench-nk eth0 10.8.3.2/32 dev
-	"$METACTL" netkit-attach bh3 --peer --pinned "$TOPO_PIN/rn"
-	_topo_rp netkit 10.8.3.2
+	# tally: one instance for the two-program variants, before rn.
+	bpftool prog load "$BPF_DIR/tally.bpf.o" "$TOPO_PIN/tally" type classifier \
+		pinmaps "$TOPO_PIN/tally_maps"
 
-	# meta, through its own UAPI.
-	"$METACTL" add bh4 --peer-name eth0 --peer-netns bench-meta --mode l3
-	ip link set bh4 up
-	ip route add 10.8.4.2/32 dev bh4
-	_topo_pod bench-meta eth0 10.8.4.2/32 dev
-	"$METACTL" attach bh4 --peer --pinned "$TOPO_PIN/rn"
-	_topo_rp meta 10.8.4.2
+	_topo_netkit bh3 bench-nk 10.8.3.2 netkit
+	_topo_meta bh4 bench-meta 10.8.4.2 meta
+	# The same with two programs on the pod's end: tally, then rn.
+	_topo_netkit bh5 bench-nk2 10.8.5.2 netkit2 "$TOPO_PIN/tally"
+	_topo_meta bh6 bench-meta2 10.8.6.2 meta2 "$TOPO_PIN/tally"
+}
+
+# _topo_peer_progs DEV [FIRST]: the pod's end of DEV runs FIRST (if given),
+# then rn, attached through netkit's API on the host's end DEV.
+_topo_peer_progs() {
+	if [ -n "${2:-}" ]; then
+		"$METACTL" attach "$1" --peer --pinned "$2" --append || return 1
+	fi
+	"$METACTL" attach "$1" --peer --pinned "$TOPO_PIN/rn" --append
+}
+
+# _topo_netkit DEV NS ADDR VARIANT [FIRST]: Debian 12's ip knows no netkit
+# options; a bare add makes an L3 pair with the policy pass and a peer named
+# nk<N>, the netkit device whose link (iflink) is DEV ("nk0@bh3").
+_topo_netkit() {
+	local dev=$1 ns=$2 addr=$3 v=$4 peer
+	ip link add "$dev" type netkit || return 1
+	peer=$(ip -o link show type netkit | awk -F': ' '{ print $2 }' | awk -F@ -v d="$dev" '$2 == d { print $1 }')
+	[ -n "$peer" ] || return 1
+	ip link set "$peer" netns "$ns" &&
+		ip -n "$ns" link set "$peer" name eth0 &&
+		ip link set "$dev" up &&
+		ip route add "$addr/32" dev "$dev" &&
+		_topo_pod "$ns" eth0 "$addr/32" dev &&
+		_topo_peer_progs "$dev" "${5:-}" &&
+		_topo_rp "$v" "$addr"
+}
+
+# _topo_meta DEV NS ADDR VARIANT [FIRST]: the same with meta, the peer
+# created in NS directly.
+_topo_meta() {
+	local dev=$1 ns=$2 addr=$3 v=$4
+	"$METACTL" add "$dev" --peer-name eth0 --peer-netns "$ns" --mode l3 &&
+		ip link set "$dev" up &&
+		ip route add "$addr/32" dev "$dev" &&
+		_topo_pod "$ns" eth0 "$addr/32" dev &&
+		_topo_peer_progs "$dev" "${5:-}" &&
+		_topo_rp "$v" "$addr"
 }
 
 # topo_select VARIANT: the program of VARIANT on the ingress of bw0 (none
@@ -200,7 +233,7 @@ topo_up() {
 topo_select() {
 	tc qdisc del dev bw0 clsact 2>/dev/null
 	case $1 in
-	veth_bpf | netkit | meta)
+	veth_bpf | netkit | meta | netkit2 | meta2)
 		tc qdisc add dev bw0 clsact &&
 			tc filter add dev bw0 ingress bpf direct-action object-pinned "$TOPO_PIN/rp_$1"
 		;;
@@ -223,10 +256,10 @@ topo_servers() {
 topo_down() {
 	local ns
 	tc qdisc del dev bw0 clsact 2>/dev/null
-	for dev in bw0 bh1 bh2 bh3 bh4; do
+	for dev in bw0 bh1 bh2 bh3 bh4 bh5 bh6; do
 		ip link del "$dev" 2>/dev/null
 	done
-	for ns in $TOPO_REMOTE bench-veth bench-vbpf bench-nk bench-meta; do
+	for ns in $TOPO_REMOTE bench-veth bench-vbpf bench-nk bench-meta bench-nk2 bench-meta2; do
 		ip netns del "$ns" 2>/dev/null
 	done
 	rm -rf "$TOPO_PIN"

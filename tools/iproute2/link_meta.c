@@ -3,13 +3,14 @@
  * link_meta.so: "ip link ... type meta" for iproute2's ip, as a plugin that
  * ip loads from $IP_LIB_DIR (Debian 12: /usr/lib/x86_64-linux-gnu/ip). The
  * grammar and the output follow ip/iplink_netkit.c of iproute2, plus meta's
- * headroom, tailroom and bpf options.
+ * headroom and tailroom options. Programs are not in the grammar: as on
+ * netkit, they attach through bpf(2) (bpftool, libbpf, metactl attach).
  *
  *   ip link add [NAME] type meta [mode l3|l2] [forward|blackhole]
- *	[scrub default|none] [headroom N] [tailroom N] [bpf PINNED]
- *	[peer [forward|blackhole] [scrub default|none] [bpf PINNED] [OPTIONS]]
+ *	[scrub default|none] [headroom N] [tailroom N]
+ *	[peer [forward|blackhole] [scrub default|none] [OPTIONS]]
  *
- * As in netkit, the policy, scrub and bpf words after "peer" are the peer's,
+ * As in netkit, the policy and scrub words after "peer" are the peer's,
  * and the first other word starts the peer's generic link options (name,
  * netns, address, mtu, ...), which run to the end of the command line.
  */
@@ -17,8 +18,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <sys/syscall.h>
-#include <linux/bpf.h>
 
 #include "iproute2.h"
 #include "../../include/uapi/linux/if_meta.h"
@@ -42,31 +41,22 @@ static void explain(struct link_util *lu, FILE *f)
 {
 	fprintf(f,
 		"Usage: ... %s [ mode MODE ] [ POLICY ] [ scrub SCRUB ]\n"
-		"\t\t[ headroom BYTES ] [ tailroom BYTES ] [ bpf PINNED ]\n"
-		"\t\t[ peer [ POLICY ] [ scrub SCRUB ] [ bpf PINNED ] <options> ]\n"
+		"\t\t[ headroom BYTES ] [ tailroom BYTES ]\n"
+		"\t\t[ peer [ POLICY ] [ scrub SCRUB ] <options> ]\n"
 		"\n"
 		"MODE: l3 | l2\n"
 		"POLICY: forward | blackhole\n"
 		"SCRUB: default | none\n"
 		"BYTES: 0-65535, the headroom and tailroom both ends reserve\n"
-		"PINNED: path of a pinned SCHED_CLS program, e.g. /sys/fs/bpf/prog\n"
 		"(first values are the defaults if nothing is specified)\n"
 		"\n"
-		"Only POLICY and bpf can be changed after creation:\n"
-		"  ip link set DEV type %s [ POLICY ] [ bpf PINNED ] [ peer [ POLICY ] [ bpf PINNED ] ]\n"
+		"Only POLICY can be changed after creation:\n"
+		"  ip link set DEV type %s [ POLICY ] [ peer [ POLICY ] ]\n"
+		"Programs attach through bpf(2) on the primary, as on netkit\n"
+		"(BPF_NETKIT_PRIMARY, BPF_NETKIT_PEER): bpftool, libbpf, metactl.\n"
 		"\n"
 		"To get <options> type 'ip link add help'.\n",
 		lu->id, lu->id);
-}
-
-/* The fd of the program pinned at path (bpf(BPF_OBJ_GET), no libbpf). */
-static int meta_obj_get(const char *path)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.pathname = (__u64)(uintptr_t)path;
-	return syscall(__NR_bpf, BPF_OBJ_GET, &attr, sizeof(attr));
 }
 
 static int meta_parse_opt(struct link_util *lu, int argc, char **argv,
@@ -78,7 +68,7 @@ static int meta_parse_opt(struct link_util *lu, int argc, char **argv,
 	bool seen_mode = false, seen_peer = false;
 	bool seen_headroom = false, seen_tailroom = false;
 	/* [0] the primary's, [1] the peer's */
-	bool seen_policy[2] = {}, seen_scrub[2] = {}, seen_bpf[2] = {};
+	bool seen_policy[2] = {}, seen_scrub[2] = {};
 	struct rtattr *data = NULL;
 	int err;
 
@@ -158,24 +148,6 @@ static int meta_parse_opt(struct link_util *lu, int argc, char **argv,
 			addattr16(n, maxlen,
 				  head ? IFLA_META_HEADROOM : IFLA_META_TAILROOM,
 				  room);
-		} else if (strcmp(*argv, "bpf") == 0) {
-			int fd;
-
-			NEXT_ARG();
-			if (seen_bpf[p])
-				duparg(p ? "peer bpf" : "bpf", *argv);
-			seen_bpf[p] = true;
-			fd = meta_obj_get(*argv);
-			if (fd < 0) {
-				fprintf(stderr,
-					"Error: cannot open the pinned BPF program \"%s\": %s\n",
-					*argv, strerror(errno));
-				return -1;
-			}
-			/* stays open until the request is sent (ip exits) */
-			addattr32(n, maxlen,
-				  p ? IFLA_META_PEER_BPF_FD : IFLA_META_BPF_FD,
-				  (__u32)fd);
 		} else if (strcmp(*argv, "peer") == 0) {
 			if (seen_peer)
 				duparg("peer", argc > 1 ? argv[1] : "peer");
@@ -239,18 +211,6 @@ static void meta_print_room(struct rtattr *tb[], int attr, const char *key,
 		print_uint(PRINT_ANY, key, fmt, rta_getattr_u16(tb[attr]));
 }
 
-/* A program id: in JSON always (0: none, as in metactl), in text when set. */
-static void meta_print_prog(struct rtattr *tb[], int attr, const char *key,
-			    const char *fmt)
-{
-	__u32 id;
-
-	if (!tb[attr] || RTA_PAYLOAD(tb[attr]) < sizeof(__u32))
-		return;
-	id = rta_getattr_u32(tb[attr]);
-	print_uint(id ? PRINT_ANY : PRINT_JSON, key, fmt, id);
-}
-
 static void meta_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
 {
 	(void)lu;
@@ -275,9 +235,6 @@ static void meta_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
 			    ARRAY_SIZE(meta_scrub_strings));
 	meta_print_room(tb, IFLA_META_HEADROOM, "headroom", "headroom %u ");
 	meta_print_room(tb, IFLA_META_TAILROOM, "tailroom", "tailroom %u ");
-	meta_print_prog(tb, IFLA_META_BPF_ID, "bpf_id", "bpf id %u ");
-	meta_print_prog(tb, IFLA_META_PEER_BPF_ID, "peer_bpf_id",
-			"peer bpf id %u ");
 }
 
 static void meta_print_help(struct link_util *lu, int argc, char **argv,

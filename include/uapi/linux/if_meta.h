@@ -13,6 +13,14 @@
 #ifndef _UAPI_LINUX_IF_META_H
 #define _UAPI_LINUX_IF_META_H
 
+/*
+ * Types 11-14 are retired: the prototype attached one program per end
+ * through netlink. Programs attach as on netkit, through bpf(2) on the
+ * primary's ifindex with BPF_NETKIT_PRIMARY or BPF_NETKIT_PEER
+ * (BPF_PROG_ATTACH or BPF_LINK_CREATE); the kernel refuses these types in
+ * requests with EINVAL.
+ */
+
 enum {
 	IFLA_META_UNSPEC,
 	IFLA_META_PEER_INFO,	/* ifinfomsg + IFLA_* attributes of the peer */
@@ -25,10 +33,10 @@ enum {
 	IFLA_META_HEADROOM,	/* u16, creation only */
 	IFLA_META_TAILROOM,	/* u16, creation only */
 	IFLA_META_PAIRING,	/* reserved for a single-device mode */
-	IFLA_META_BPF_FD,	/* s32: SCHED_CLS program fd for the primary, -1 detaches */
-	IFLA_META_PEER_BPF_FD,	/* s32: SCHED_CLS program fd for the peer, -1 detaches */
-	IFLA_META_BPF_ID,	/* u32, read-only: id of the primary's program, 0 if none */
-	IFLA_META_PEER_BPF_ID,	/* u32, read-only: id of the peer's program, 0 if none */
+	IFLA_META_BPF_FD,	/* retired, refused (see above) */
+	IFLA_META_PEER_BPF_FD,	/* retired, refused */
+	IFLA_META_BPF_ID,	/* retired, refused, never reported */
+	IFLA_META_PEER_BPF_ID,	/* retired, refused, never reported */
 	__IFLA_META_MAX,
 };
 #define IFLA_META_MAX	(__IFLA_META_MAX - 1)

@@ -2,6 +2,7 @@
 
 //! metactl: create, change, inspect and delete meta devices (BPF-programmable device pairs).
 
+mod bpf;
 mod ethtool;
 mod nl;
 mod uapi;
@@ -48,15 +49,11 @@ enum Cmd {
         #[arg(long)]
         peer_policy: Option<Policy>,
     },
-    /// Attach a SCHED_CLS program to one end (through the primary)
+    /// Attach a SCHED_CLS program to one end, through the primary, with netkit's API
+    /// (BPF_PROG_ATTACH, or BPF_LINK_CREATE with --link)
     Attach(AttachArgs),
-    /// Detach the program of one end (through the primary)
-    Detach {
-        /// Device name (the primary)
-        name: String,
-        #[command(flatten)]
-        end: End,
-    },
+    /// Detach a program from one end (through the primary), or a link
+    Detach(DetachArgs),
     /// Show meta devices
     Show {
         /// Only this device
@@ -65,12 +62,17 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Show a link: pinned at PIN, or with --id
+    Link {
+        /// Where the link is pinned
+        #[arg(required_unless_present = "id", conflicts_with = "id")]
+        pin: Option<PathBuf>,
+        /// The link's id
+        #[arg(long)]
+        id: Option<u32>,
+    },
     /// Send a raw RTM_NEWLINK of kind meta (for tests of bad input)
     Raw(RawArgs),
-    /// Attach a SCHED_CLS program to an upstream netkit pair, through its
-    /// primary (BPF_PROG_ATTACH with BPF_NETKIT_PRIMARY or BPF_NETKIT_PEER;
-    /// for comparisons with meta)
-    NetkitAttach(AttachArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -170,13 +172,66 @@ struct End {
 }
 
 impl End {
-    fn attr(&self) -> u16 {
+    fn end(&self) -> bpf::End {
         if self.peer {
-            IFLA_META_PEER_BPF_FD
+            bpf::End::Peer
         } else {
-            IFLA_META_BPF_FD
+            bpf::End::Primary
         }
     }
+}
+
+/// Where the program goes in the end's array; without any of these, it replaces the end's
+/// only program attached without a link (or is appended if there is none).
+#[derive(Args)]
+#[group(multiple = false)]
+struct PlaceArgs {
+    /// Add at the end of the array, replacing nothing
+    #[arg(long)]
+    append: bool,
+    /// Insert before the program with this id
+    #[arg(long, value_name = "PROG_ID")]
+    before: Option<u32>,
+    /// Insert after the program with this id
+    #[arg(long, value_name = "PROG_ID")]
+    after: Option<u32>,
+    /// Replace the program with this id, in one step
+    #[arg(long, value_name = "PROG_ID")]
+    replace: Option<u32>,
+}
+
+impl PlaceArgs {
+    fn place(&self) -> Option<bpf::Place> {
+        match (self.append, self.before, self.after, self.replace) {
+            (true, ..) => Some(bpf::Place::Append),
+            (_, Some(id), ..) => Some(bpf::Place::Before(id)),
+            (_, _, Some(id), _) => Some(bpf::Place::After(id)),
+            (.., Some(id)) => Some(bpf::Place::Replace(id)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Args)]
+struct DetachArgs {
+    /// Device name (the primary); not with --link or --link-id
+    #[arg(required_unless_present_any = ["link", "link_id"])]
+    name: Option<String>,
+    /// The end: with a device name
+    #[arg(long, requires = "name", conflicts_with = "peer")]
+    primary: bool,
+    #[arg(long, requires = "name")]
+    peer: bool,
+    /// The program to detach (default: the end's only program attached without a link, if
+    /// there is one; with none, there is nothing to do)
+    #[arg(long, value_name = "PROG_ID", requires = "name")]
+    id: Option<u32>,
+    /// Detach the link pinned here (and remove the pin)
+    #[arg(long, value_name = "PIN", conflicts_with_all = ["name", "link_id"])]
+    link: Option<PathBuf>,
+    /// Detach the link with this id
+    #[arg(long, value_name = "LINK_ID", conflicts_with = "name")]
+    link_id: Option<u32>,
 }
 
 #[derive(Args)]
@@ -204,16 +259,27 @@ struct AttachArgs {
     /// A pinned program; given more than once, the programs are attached in turn
     #[arg(long, value_name = "PATH")]
     pinned: Vec<PathBuf>,
-    /// Attach the programs of --pinned in turn N times over, on one socket (one process
-    /// for many replacements, e.g. under an emulator where a process start is slow)
+    /// Attach the programs of --pinned in turn N times over, each replacing the one before
+    /// in one step (one process for many replacements, e.g. under an emulator where a
+    /// process start is slow)
     #[arg(
         long,
         value_name = "N",
         default_value_t = 1,
-        conflicts_with = "obj",
+        conflicts_with_all = ["obj", "link"],
         value_parser = clap::value_parser!(u32).range(1..)
     )]
     repeat: u32,
+    /// Attach through a link (BPF_LINK_CREATE) and pin it here; it stays attached until the
+    /// pin is removed with "metactl detach --link" (or the device goes away)
+    #[arg(long, value_name = "PIN", conflicts_with = "replace")]
+    link: Option<PathBuf>,
+    #[command(flatten)]
+    place: PlaceArgs,
+    /// Fail with ESTALE unless the end's array is at this revision (as "metactl show"
+    /// prints it); by default metactl reads the revision and retries if it changes
+    #[arg(long, value_name = "N")]
+    revision: Option<u64>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -432,7 +498,7 @@ fn peer_info(name: Option<&str>, netns_fd: Option<i32>) -> Vec<u8> {
     m.finish(0)[nl::NLMSG_HDRLEN..].to_vec()
 }
 
-fn add_msg(a: &AddArgs, netns_fd: Option<i32>, prog: Option<i32>, peer_prog: Option<i32>) -> Msg {
+fn add_msg(a: &AddArgs, netns_fd: Option<i32>) -> Msg {
     let mut m = Msg::link(
         nl::RTM_NEWLINK,
         nl::NLM_F_REQUEST | nl::NLM_F_CREATE | nl::NLM_F_EXCL,
@@ -469,12 +535,6 @@ fn add_msg(a: &AddArgs, netns_fd: Option<i32>, prog: Option<i32>, peer_prog: Opt
     if let Some(v) = a.tailroom {
         m.attr_u16(IFLA_META_TAILROOM, v);
     }
-    if let Some(fd) = prog {
-        m.attr_s32(IFLA_META_BPF_FD, fd);
-    }
-    if let Some(fd) = peer_prog {
-        m.attr_s32(IFLA_META_PEER_BPF_FD, fd);
-    }
     end_meta_data(&mut m, nests);
     m
 }
@@ -499,13 +559,29 @@ fn cmd_add(a: &AddArgs) -> Res {
         (None, Some(p)) => Some(pinned_prog(p)?),
         _ => None,
     };
-    let msg = add_msg(
-        a,
-        netns.as_ref().map(|f| f.as_raw_fd()),
-        prog.as_ref().map(|p| p.0.as_raw_fd()),
-        peer_prog.as_ref().map(|p| p.0.as_raw_fd()),
-    );
-    request(&msg)
+    if (prog.is_some() || peer_prog.is_some()) && a.name.is_none() {
+        return Err(Failure::Other(
+            "add: programs at creation need the primary's name".into(),
+        ));
+    }
+    request(&add_msg(a, netns.as_ref().map(|f| f.as_raw_fd())))?;
+    // The pair exists; the programs attach through bpf(2) as on netkit. If that fails the
+    // pair goes again, so that a failed "add" leaves nothing.
+    let attached = (|| {
+        let Some(name) = &a.name else { return Ok(()) };
+        let idx = ifindex(name)?;
+        for (p, end) in [(&prog, bpf::End::Primary), (&peer_prog, bpf::End::Peer)] {
+            if let Some(p) = p {
+                bpf::prog_attach(p.0.as_raw_fd(), idx, end, bpf::Place::Append, 0)
+                    .map_err(|e| attach_failure(e, end))?;
+            }
+        }
+        Ok(())
+    })();
+    if let (Err(_), Some(name)) = (&attached, &a.name) {
+        let _ = cmd_del(name);
+    }
+    attached
 }
 
 fn cmd_del(name: &str) -> Res {
@@ -543,61 +619,214 @@ fn attach_progs(a: &AttachArgs) -> Res<Vec<ProgFd>> {
     }
 }
 
+/// What an errno of netkit's attach code means for a meta device, in its order of checks.
+fn attach_failure(e: bpf::Errno, end: bpf::End) -> Failure {
+    let why = match e.0 {
+        libc::ENODEV if end == bpf::End::Peer => "no such device, or the primary has no peer",
+        libc::ENODEV => "no such device",
+        libc::ENXIO => "not a meta (or netkit) device",
+        libc::EACCES => "programs attach through the primary, in its namespace",
+        libc::EEXIST => "the program is attached to this end already",
+        libc::ESTALE => "the end's programs changed meanwhile (revision mismatch)",
+        libc::ENOENT => "no such program on this end",
+        libc::ERANGE => "no such position, or the array is full",
+        libc::EPERM => "not permitted (CAP_NET_ADMIN, CAP_BPF)",
+        _ => return Failure::Errno(e.0, None),
+    };
+    Failure::Errno(e.0, Some(why.into()))
+}
+
+/// The id of the program behind `fd`.
+fn prog_id(fd: &ProgFd) -> Res<u32> {
+    let mut i = libbpf_rs::libbpf_sys::bpf_prog_info::default();
+    let mut len = std::mem::size_of_val(&i) as u32;
+    // SAFETY: `i` is valid for `len` bytes and the fd open.
+    let rc = unsafe {
+        libbpf_rs::libbpf_sys::bpf_prog_get_info_by_fd(fd.0.as_raw_fd(), &mut i, &mut len)
+    };
+    if rc < 0 {
+        return Err(Failure::Errno(-rc, None));
+    }
+    Ok(i.id)
+}
+
+/// Where `prog` goes by default: instead of the end's only program without a link, or at the
+/// end if there is none; `None` if it is that program already.
+fn default_place(q: &bpf::Query, id: u32, end: bpf::End) -> Res<Option<bpf::Place>> {
+    let direct: Vec<u32> = q
+        .entries
+        .iter()
+        .filter(|e| e.link_id == 0)
+        .map(|e| e.prog_id)
+        .collect();
+    match direct.as_slice() {
+        [] => Ok(Some(bpf::Place::Append)),
+        [old] if *old == id => Ok(None),
+        [old] => Ok(Some(bpf::Place::Replace(*old))),
+        _ => Err(Failure::Other(format!(
+            "the {} has {} programs attached without a link: name one with --replace, or --append",
+            end.name(),
+            direct.len()
+        ))),
+    }
+}
+
+/// How often an attach or detach is retried when the array changed between the query and
+/// the change (another loader at work).
+const STALE_RETRIES: u32 = 100;
+
+fn attach_one(a: &AttachArgs, idx: i32, prog: &ProgFd) -> Res {
+    let end = a.end.end();
+    let fd = prog.0.as_raw_fd();
+    let fail = |e| attach_failure(e, end);
+    if let Some(pin) = &a.link {
+        let place = a.place.place().unwrap_or(bpf::Place::Append);
+        let link = bpf::link_create(fd, idx, end, place, a.revision.unwrap_or(0)).map_err(fail)?;
+        return bpf::pin(link.as_raw_fd(), pin).map_err(|e| {
+            Failure::Errno(
+                e.0,
+                Some(format!("cannot pin the link at {}", pin.display())),
+            )
+        });
+    }
+    if let Some(r) = a.revision {
+        let place = match a.place.place() {
+            Some(p) => p,
+            None => {
+                let q = bpf::query(idx, end).map_err(fail)?;
+                match default_place(&q, prog_id(prog)?, end)? {
+                    Some(p) => p,
+                    None => return Ok(()),
+                }
+            }
+        };
+        return bpf::prog_attach(fd, idx, end, place, r).map_err(fail);
+    }
+    let id = prog_id(prog)?;
+    for _ in 0..STALE_RETRIES {
+        let q = bpf::query(idx, end).map_err(fail)?;
+        let place = match a.place.place() {
+            Some(p) => p,
+            None => match default_place(&q, id, end)? {
+                Some(p) => p,
+                None => return Ok(()),
+            },
+        };
+        match bpf::prog_attach(fd, idx, end, place, q.revision) {
+            Err(bpf::Errno(libc::ESTALE)) => continue,
+            r => return r.map_err(fail),
+        }
+    }
+    Err(fail(bpf::Errno(libc::ESTALE)))
+}
+
 fn cmd_attach(a: &AttachArgs) -> Res {
     let idx = ifindex(&a.name)?;
     let progs = attach_progs(a)?;
-    let msgs: Vec<Msg> = progs
-        .iter()
-        .map(|p| change_msg(idx, |m| m.attr_s32(a.end.attr(), p.0.as_raw_fd())))
-        .collect();
-    if let [m] = msgs.as_slice() {
-        if a.repeat == 1 {
-            return request(m);
-        }
+    let [first, rest @ ..] = progs.as_slice() else {
+        return Err(Failure::Other("attach: no program".into()));
+    };
+    attach_one(a, idx, first)?;
+    if rest.is_empty() && a.repeat == 1 {
+        return Ok(());
     }
-    let total = msgs.len() as u64 * u64::from(a.repeat);
-    let mut sock = Socket::open()?;
-    for (n, m) in msgs.iter().cycle().take(total as usize).enumerate() {
-        if let Err(e) = sock.transact(m) {
-            eprintln!("metactl: attach {} of {total} failed", n + 1);
-            return Err(e.into());
+    // In turn, each replacing the one before in one step: the end is never without one.
+    let end = a.end.end();
+    let total = progs.len() as u64 * u64::from(a.repeat);
+    let order = progs.iter().cycle().take(total as usize);
+    for (n, (old, new)) in order.clone().zip(order.skip(1)).enumerate() {
+        if let Err(e) = bpf::prog_replace_fd(new.0.as_raw_fd(), old.0.as_raw_fd(), idx, end) {
+            eprintln!("metactl: attach {} of {total} failed", n + 2);
+            return Err(attach_failure(e, end));
         }
     }
     Ok(())
 }
 
-/// Attaches to netkit; several --pinned programs are all attached, in order (netkit runs a
-/// list of programs, meta one per end).
-fn cmd_netkit_attach(a: &AttachArgs) -> Res {
-    if a.repeat != 1 {
-        return Err(Failure::Other("netkit-attach: --repeat is for meta's attach".into()));
+/// Prints a link as JSON: its ids, type, device and end (ifindex 0: orphaned).
+fn cmd_link(pin: Option<&Path>, id: Option<u32>) -> Res {
+    let fd = match (pin, id) {
+        (Some(p), _) => bpf::pinned(p)
+            .map_err(|e| Failure::Errno(e.0, Some(format!("no link pinned at {}", p.display()))))?,
+        (None, Some(id)) => bpf::link_fd_by_id(id)
+            .map_err(|e| Failure::Errno(e.0, Some(format!("no link with id {id}"))))?,
+        (None, None) => return Err(Failure::Other("link: give a pin or --id".into())),
+    };
+    let i = bpf::link_info(fd.as_raw_fd()).map_err(|e| Failure::Errno(e.0, None))?;
+    let netkit = i.link_type == libbpf_rs::libbpf_sys::BPF_LINK_TYPE_NETKIT;
+    let end = match i.attach_type {
+        t if t == bpf::End::Primary.attach_type() => Some("primary"),
+        t if t == bpf::End::Peer.attach_type() => Some("peer"),
+        _ => None,
+    };
+    let v = json!({
+        "id": i.id,
+        "prog_id": i.prog_id,
+        "type": if netkit { json!("netkit") } else { json!(i.link_type) },
+        "ifindex": if netkit { json!(i.ifindex) } else { Value::Null },
+        "end": if netkit { json!(end) } else { Value::Null },
+    });
+    println!("{v}");
+    Ok(())
+}
+
+fn cmd_detach(d: &DetachArgs) -> Res {
+    if let Some(pin) = &d.link {
+        let link = bpf::pinned(pin).map_err(|e| {
+            Failure::Errno(e.0, Some(format!("no link pinned at {}", pin.display())))
+        })?;
+        bpf::link_detach(link.as_raw_fd()).map_err(|e| Failure::Errno(e.0, None))?;
+        return std::fs::remove_file(pin).map_err(Failure::from);
     }
-    let idx = ifindex(&a.name)?;
-    let ty = if a.end.peer {
-        libbpf_rs::libbpf_sys::BPF_NETKIT_PEER
+    if let Some(id) = d.link_id {
+        let link = bpf::link_fd_by_id(id)
+            .map_err(|e| Failure::Errno(e.0, Some(format!("no link with id {id}"))))?;
+        return bpf::link_detach(link.as_raw_fd()).map_err(|e| Failure::Errno(e.0, None));
+    }
+    let name = d.name.as_deref().unwrap_or_default();
+    let end = if d.peer {
+        bpf::End::Peer
     } else {
-        libbpf_rs::libbpf_sys::BPF_NETKIT_PRIMARY
+        bpf::End::Primary
     };
-    let opts = libbpf_rs::libbpf_sys::bpf_prog_attach_opts {
-        sz: std::mem::size_of::<libbpf_rs::libbpf_sys::bpf_prog_attach_opts>() as _,
-        ..Default::default()
-    };
-    for prog in attach_progs(a)? {
-        // SAFETY: prog is an open program fd and opts a valid, sized options
-        // struct, both alive for the duration of the call.
-        let rc = unsafe {
-            libbpf_rs::libbpf_sys::bpf_prog_attach_opts(prog.0.as_raw_fd(), idx, ty, &opts)
+    if !d.primary && !d.peer {
+        return Err(Failure::Other("detach: say --primary or --peer".into()));
+    }
+    let idx = ifindex(name)?;
+    let fail = |e| attach_failure(e, end);
+    for _ in 0..STALE_RETRIES {
+        let q = bpf::query(idx, end).map_err(fail)?;
+        let id = match d.id {
+            Some(id) => id,
+            None => {
+                let direct: Vec<u32> = q
+                    .entries
+                    .iter()
+                    .filter(|e| e.link_id == 0)
+                    .map(|e| e.prog_id)
+                    .collect();
+                match direct.as_slice() {
+                    [id] => *id,
+                    // Nothing to detach: done (links stay; they detach with --link).
+                    [] => return Ok(()),
+                    _ => {
+                        return Err(Failure::Other(format!(
+                            "the {} has {} programs attached without a link: name one with --id",
+                            end.name(),
+                            direct.len()
+                        )))
+                    }
+                }
+            }
         };
-        if rc < 0 {
-            return Err(Failure::Errno(-rc, None));
+        match bpf::prog_detach(id, idx, end, q.revision) {
+            Err(bpf::Errno(libc::ESTALE)) => continue,
+            // Detached meanwhile by another: look again.
+            Err(bpf::Errno(libc::ENOENT)) if d.id.is_none() => continue,
+            r => return r.map_err(fail),
         }
     }
-    Ok(())
-}
-
-fn cmd_detach(name: &str, end: &End) -> Res {
-    let m = change_msg(ifindex(name)?, |m| m.attr_s32(end.attr(), -1));
-    request(&m)
+    Err(fail(bpf::Errno(libc::ESTALE)))
 }
 
 fn raw_msg(r: &RawArgs, ifindex: i32) -> Msg {
@@ -658,8 +887,9 @@ struct Shown {
     peer_scrub: Option<u32>,
     headroom: Option<u16>,
     tailroom: Option<u16>,
-    prog_id: Option<u32>,
-    peer_prog_id: Option<u32>,
+    /// The arrays of both ends, from a query through the primary (None elsewhere).
+    progs: Option<bpf::Query>,
+    peer_progs: Option<bpf::Query>,
     counters: Option<Vec<(String, u64)>>,
 }
 
@@ -681,8 +911,8 @@ impl Shown {
             peer_scrub: u32_of(IFLA_META_PEER_SCRUB),
             headroom: l.data_attr(IFLA_META_HEADROOM).and_then(nl::get_u16),
             tailroom: l.data_attr(IFLA_META_TAILROOM).and_then(nl::get_u16),
-            prog_id: u32_of(IFLA_META_BPF_ID),
-            peer_prog_id: u32_of(IFLA_META_PEER_BPF_ID),
+            progs: None,
+            peer_progs: None,
             counters: None,
         }
     }
@@ -708,8 +938,8 @@ impl Shown {
             "peer_scrub": named(self.peer_scrub, scrub_name),
             "headroom": self.headroom,
             "tailroom": self.tailroom,
-            "prog_id": self.prog_id,
-            "peer_prog_id": self.peer_prog_id,
+            "progs": self.progs.as_ref().map(query_json),
+            "peer_progs": self.peer_progs.as_ref().map(query_json),
             "counters": counters,
         })
     }
@@ -724,12 +954,22 @@ impl Shown {
                 Some(v) => f(v).map_or_else(|| v.to_string(), str::to_string),
             }
         }
-        fn prog(v: Option<u32>) -> String {
-            match v {
-                None => "-".into(),
-                Some(0) => "none".into(),
-                Some(id) => id.to_string(),
-            }
+        fn prog(q: Option<&bpf::Query>) -> String {
+            let Some(q) = q else { return "-".into() };
+            let ids: Vec<String> = q
+                .entries
+                .iter()
+                .map(|e| match e.link_id {
+                    0 => e.prog_id.to_string(),
+                    l => format!("{}(link {l})", e.prog_id),
+                })
+                .collect();
+            let ids = if ids.is_empty() {
+                "none".into()
+            } else {
+                ids.join(",")
+            };
+            format!("{ids} rev {}", q.revision)
         }
         let role = match self.primary {
             Some(true) => "primary",
@@ -749,8 +989,8 @@ impl Shown {
             named(self.peer_scrub, scrub_name),
             opt(self.headroom),
             opt(self.tailroom),
-            prog(self.prog_id),
-            prog(self.peer_prog_id),
+            prog(self.progs.as_ref()),
+            prog(self.peer_progs.as_ref()),
         );
         if let Some(c) = &self.counters {
             for (k, v) in c {
@@ -759,6 +999,14 @@ impl Shown {
         }
         s
     }
+}
+
+fn query_json(q: &bpf::Query) -> Value {
+    json!({
+        "revision": q.revision,
+        "prog_ids": q.entries.iter().map(|e| e.prog_id).collect::<Vec<_>>(),
+        "link_ids": q.entries.iter().map(|e| e.link_id).collect::<Vec<_>>(),
+    })
 }
 
 fn mode_name(v: u32) -> Option<&'static str> {
@@ -820,6 +1068,10 @@ fn cmd_show(name: Option<&str>, json: bool) -> Res {
         .map(|l| {
             let mut s = Shown::from_link(l);
             s.counters = ethtool::stats(&l.name).ok();
+            if s.primary == Some(true) {
+                s.progs = bpf::query(l.ifindex, bpf::End::Primary).ok();
+                s.peer_progs = bpf::query(l.ifindex, bpf::End::Peer).ok();
+            }
             s
         })
         .collect();
@@ -848,10 +1100,10 @@ fn run(cli: &Cli) -> Res {
             peer_policy,
         } => cmd_set(name, *policy, *peer_policy),
         Cmd::Attach(a) => cmd_attach(a),
-        Cmd::Detach { name, end } => cmd_detach(name, end),
+        Cmd::Detach(d) => cmd_detach(d),
         Cmd::Show { name, json } => cmd_show(name.as_deref(), *json),
+        Cmd::Link { pin, id } => cmd_link(pin.as_deref(), *id),
         Cmd::Raw(r) => cmd_raw(r),
-        Cmd::NetkitAttach(a) => cmd_netkit_attach(a),
     }
 }
 
@@ -957,6 +1209,46 @@ mod tests {
                 .unwrap();
         }
         cli(&["detach", "m0", "--primary"]);
+        cli(&["detach", "m0", "--peer", "--id", "7"]);
+        cli(&["detach", "--link", "/sys/fs/bpf/l"]);
+        cli(&["detach", "--link-id", "3"]);
+        cli(&[
+            "attach",
+            "m0",
+            "--peer",
+            "--pinned",
+            "a",
+            "--link",
+            "/sys/fs/bpf/l",
+            "--before",
+            "4",
+        ]);
+        for bad in [
+            &["detach", "m0", "--primary", "--peer"][..],
+            &["detach", "m0", "--link", "x"][..],
+            &["detach", "--id", "3"][..],
+            &[
+                "attach", "m0", "--peer", "--pinned", "a", "--before", "1", "--after", "2",
+            ][..],
+            &[
+                "attach",
+                "m0",
+                "--peer",
+                "--pinned",
+                "a",
+                "--link",
+                "l",
+                "--replace",
+                "2",
+            ][..],
+            &[
+                "attach", "m0", "--peer", "--pinned", "a", "--link", "l", "--repeat", "2",
+            ][..],
+        ] {
+            Cli::try_parse_from(std::iter::once("metactl").chain(bad.iter().copied()))
+                .err()
+                .unwrap();
+        }
         cli(&["show", "--json"]);
         cli(&[
             "raw",
@@ -993,7 +1285,7 @@ mod tests {
             "16",
         ]);
         let Cmd::Add(a) = &c.cmd else { panic!() };
-        let m = add_msg(a, Some(9), Some(5), Some(6));
+        let m = add_msg(a, Some(9));
         let b = m.finish(1);
         assert_eq!(u16::from_ne_bytes(b[6..8].try_into().unwrap()), 0x601);
         let l = data_of(&m);
@@ -1013,11 +1305,8 @@ mod tests {
             l.data_attr(IFLA_META_TAILROOM),
             Some(&16u16.to_ne_bytes()[..])
         );
-        assert_eq!(l.data_attr(IFLA_META_BPF_FD), Some(&5i32.to_ne_bytes()[..]));
-        assert_eq!(
-            l.data_attr(IFLA_META_PEER_BPF_FD),
-            Some(&6i32.to_ne_bytes()[..])
-        );
+        // Programs attach through bpf(2), never in the netlink request.
+        assert_eq!(l.data_attr(IFLA_META_BPF_FD), None);
         let pi = l.data_attr(IFLA_META_PEER_INFO).unwrap();
         assert_eq!(&pi[..16], &[0u8; 16]);
         let pattrs: Vec<_> = nl::attrs(&pi[16..]).collect();
@@ -1032,7 +1321,7 @@ mod tests {
         // nothing given: no name, no peer info, an empty data nest
         let c = cli(&["add"]);
         let Cmd::Add(a) = &c.cmd else { panic!() };
-        let l = data_of(&add_msg(a, None, None, None));
+        let l = data_of(&add_msg(a, None));
         assert_eq!(l.name, "");
         assert_eq!(l.kind.as_deref(), Some("meta"));
         assert!(l.data.is_empty());
@@ -1040,7 +1329,7 @@ mod tests {
 
     #[test]
     fn change_encoding() {
-        let m = change_msg(7, |m| m.attr_s32(IFLA_META_PEER_BPF_FD, -1));
+        let m = change_msg(7, |m| m.attr_u32(IFLA_META_PEER_POLICY, 2));
         let b = m.finish(1);
         assert_eq!(
             u16::from_ne_bytes(b[6..8].try_into().unwrap()),
@@ -1050,7 +1339,7 @@ mod tests {
         assert_eq!(l.ifindex, 7);
         assert_eq!(
             l.data,
-            vec![(IFLA_META_PEER_BPF_FD, (-1i32).to_ne_bytes().to_vec())]
+            vec![(IFLA_META_PEER_POLICY, 2u32.to_ne_bytes().to_vec())]
         );
     }
 
@@ -1118,9 +1407,21 @@ mod tests {
         m.attr_u32(IFLA_META_MODE, 1);
         m.attr_u32(IFLA_META_SCRUB, 1);
         m.attr_u16(IFLA_META_HEADROOM, 0);
-        m.attr_u32(IFLA_META_BPF_ID, 0);
         end_meta_data(&mut m, n);
         let mut s = Shown::from_link(&data_of(&m));
+        s.progs = Some(bpf::Query {
+            revision: 3,
+            entries: vec![
+                bpf::Entry {
+                    prog_id: 7,
+                    link_id: 0,
+                },
+                bpf::Entry {
+                    prog_id: 9,
+                    link_id: 2,
+                },
+            ],
+        });
         s.counters = Some(vec![
             ("xmit_pass".into(), 3),
             ("xmit_drop_policy".into(), 1),
@@ -1131,7 +1432,9 @@ mod tests {
             json!({
                 "name": "m1", "ifindex": 4, "peer_ifindex": 5, "primary": false, "mode": "l3",
                 "policy": "drop", "peer_policy": null, "scrub": "default", "peer_scrub": null,
-                "headroom": 0, "tailroom": null, "prog_id": 0, "peer_prog_id": null,
+                "headroom": 0, "tailroom": null,
+                "progs": {"revision": 3, "prog_ids": [7, 9], "link_ids": [0, 2]},
+                "peer_progs": null,
                 "counters": {"xmit_pass": 3, "xmit_drop_policy": 1},
             })
         );
@@ -1139,6 +1442,9 @@ mod tests {
         let keys: Vec<_> = v["counters"].as_object().unwrap().keys().cloned().collect();
         assert_eq!(keys, vec!["xmit_pass", "xmit_drop_policy"]);
         assert!(s.text().starts_with("m1: ifindex 4 peer-ifindex 5 peer\n"));
+        assert!(s
+            .text()
+            .contains("\n    prog 7,9(link 2) rev 3 peer-prog -\n"));
     }
 
     #[test]

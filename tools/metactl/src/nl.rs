@@ -112,10 +112,6 @@ impl Msg {
         self.attr(ty, &v.to_ne_bytes());
     }
 
-    pub fn attr_s32(&mut self, ty: u16, v: i32) {
-        self.attr(ty, &v.to_ne_bytes());
-    }
-
     /// A NUL-terminated string.
     pub fn attr_str(&mut self, ty: u16, s: &str) {
         let mut v = s.as_bytes().to_vec();
