@@ -5,8 +5,13 @@
 #   make setup     install the tools (Debian 12), idempotent
 #   make kernel    unpack, patch (rust/*.patch), configure and build the kernel
 #   make           build meta/meta.ko against that kernel
-#   make tools     build tools/metactl (cargo), the BPF samples (clang) and
-#                  tools/iproute2/link_meta.so ("ip link ... type meta")
+#   make tools     build tools/metactl (cargo), the BPF samples (clang),
+#                  tools/iproute2/link_meta.so ("ip link ... type meta") and
+#                  the netkit API clients (make tcnetkit)
+#   make tcnetkit  the kernel tree's libbpf and bpftool, upstream's BPF
+#                  selftest tc_netkit.c (for netkit and for meta) and
+#                  nk_attach, in selftests/meta/tc_netkit/build
+#                  (Documentation/netkit-compat.rst)
 #   make install   install link_meta.so into the plugin directory of Debian's
 #                  ip (/usr/lib/x86_64-linux-gnu/ip); without installing:
 #                  IP_LIB_DIR=$PWD/tools/iproute2 ip link help meta
@@ -31,7 +36,7 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/
 export PATH := /usr/lib/llvm-19/bin:$(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: all modules clean setup kernel run check bench fuzz clippy rustfmt rustfmtcheck tools metactl samples \
-	iproute2 install
+	iproute2 install tcnetkit
 
 all: modules
 
@@ -55,7 +60,7 @@ clean:
 setup:
 	scripts/setup.sh
 
-tools: metactl samples iproute2
+tools: metactl samples iproute2 tcnetkit
 
 metactl:
 	cargo build --release --locked --manifest-path tools/metactl/Cargo.toml
@@ -67,6 +72,11 @@ samples:
 # C shared object, built with the host's cc.
 iproute2:
 	$(MAKE) -C tools/iproute2
+
+# User-space clients of netkit's BPF attach API, from the kernel tree's
+# sources (selftests/meta/tc_netkit/Makefile; Documentation/netkit-compat.rst).
+tcnetkit:
+	$(MAKE) -C selftests/meta/tc_netkit KSRC=$(KDIR)
 
 # IP_LIB_DIR: the directory compiled into ip ("strings $$(which ip)").
 install: iproute2

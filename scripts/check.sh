@@ -6,8 +6,9 @@
 #   scripts/check.sh [TEST...]    (TESTs: run only these selftests)
 #
 # setup (scripts/setup.sh), the test kernel (scripts/kernel.sh), meta.ko,
-# metactl and the BPF samples, metactl's own tests (cargo test, counted as
-# one result), then one boot of the VM with the selftests and doctests
+# metactl, the BPF samples, link_meta.so and the netkit API clients
+# (make tcnetkit), metactl's own tests (cargo test) and the clients' harness
+# self-test (one result each), then one boot of the VM with the selftests and doctests
 # (scripts/vm.sh check). The time of each step goes to $META_STEPS_FILE,
 # which scripts/vmreport.py prints as a table, with the time of each test,
 # before the last line "N passed, N failed, N skipped".
@@ -41,8 +42,10 @@ timed "meta.ko" make -s modules
 timed "metactl (cargo build)" make -s metactl
 timed "BPF samples" make -s samples
 timed "link_meta.so (iproute2 plugin)" make -s iproute2
+timed "netkit API clients (make tcnetkit)" make -s tcnetkit
 
-# metactl's unit tests: one result for the report, with its output in a log.
+# metactl's unit tests and the netkit clients' harness self-test: one result
+# each for the report, with their output in a log.
 results=$META_LOGDIR/check-host-results.txt
 log=$META_LOGDIR/metactl-test.log
 if timed "metactl (cargo test)" cargo test --release --locked --quiet \
@@ -50,6 +53,14 @@ if timed "metactl (cargo test)" cargo test --release --locked --quiet \
 	echo "ok 1 host: metactl cargo test ($(grep -o '[0-9]* passed' "$log" | awk '{ n += $1 } END { print n }') tests)" >"$results"
 else
 	echo "not ok 1 host: metactl cargo test (read $log)" >"$results"
+	tail -n 30 "$log" >&2
+fi
+log=$META_LOGDIR/tcnetkit-selftest.log
+if timed "netkit clients' harness (make selftest)" \
+	make -s -C selftests/meta/tc_netkit selftest >"$log" 2>&1; then
+	echo "ok 2 host: tc_netkit harness self-test" >>"$results"
+else
+	echo "not ok 2 host: tc_netkit harness self-test (read $log)" >>"$results"
 	tail -n 30 "$log" >&2
 fi
 export META_HOST_RESULTS=$results

@@ -170,6 +170,52 @@ defer() {
 	META_DEFERRED+=("$q")
 }
 
+# ktap_checks LABEL CMD...: run CMD, a program that prints KTAP ("TAP version
+# 13", "1..N", "ok K NAME", "not ok K NAME [# ...]", "# " diagnostics before
+# a result); every result becomes one check "LABEL: NAME", every other line
+# a diagnostic "#   LINE", as it comes. A result "# SKIP" is a failure (a
+# client of ours has nothing to skip). Also checks: N results as planned,
+# and CMD's exit code 0 exactly when every result passed. Returns 1 when a
+# check failed.
+ktap_checks() {
+	local label=$1 line plan="" n=0 bad=0 rc="" name fails0=$META_FAILS
+	shift
+	step "$label"
+	while IFS= read -r line; do
+		case $line in
+		"__ktap_rc "*) rc=${line#__ktap_rc } ;;
+		"TAP version "*) ;;
+		1..*) plan=${line#1..} ;;
+		"ok "*)
+			n=$((n + 1))
+			name=${line#ok * }
+			if [[ $name == *" # SKIP"* ]]; then
+				bad=$((bad + 1))
+				fail "$label: ${name%% # SKIP*}: skipped"
+			else
+				ok "$label: $name"
+			fi
+			;;
+		"not ok "*)
+			n=$((n + 1))
+			bad=$((bad + 1))
+			fail "$label: ${line#not ok * }"
+			;;
+		"# "*) printf '#   %s\n' "${line#\# }" ;;
+		*) printf '#   %s\n' "$line" ;;
+		esac
+	done < <("$@" 2>&1 </dev/null; echo "__ktap_rc $?")
+	if [ -z "$plan" ]; then
+		fail "$label: no KTAP plan (1..N) from '$*' (exit $rc)"
+	elif [ "$n" -ne "$plan" ]; then
+		fail "$label: $n results, $plan planned (exit $rc)"
+	fi
+	if { [ "$rc" = 0 ] && [ "$bad" -gt 0 ]; } || { [ "$rc" != 0 ] && [ "$bad" -eq 0 ]; }; then
+		fail "$label: exit $rc with $bad failed results"
+	fi
+	[ "$META_FAILS" -eq "$fails0" ]
+}
+
 # setup_ns VAR...: create one netns per VAR with a unique name (VAR in lower
 # case plus a random suffix), bring its lo up and store the name in VAR.
 setup_ns() {
