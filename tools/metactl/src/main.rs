@@ -3,8 +3,6 @@
 //! metactl: create, change, inspect and delete meta devices (BPF-programmable device pairs).
 
 mod ethtool;
-mod nl;
-mod uapi;
 
 use std::fs::File;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -12,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use metactl::{nl, uapi};
 use serde_json::{json, Value};
 
 use nl::{Link, Msg, Socket};
