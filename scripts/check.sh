@@ -6,11 +6,12 @@
 #   scripts/check.sh [TEST...]    (TESTs: run only these selftests)
 #
 # setup (scripts/setup.sh), the test kernel (scripts/kernel.sh), meta.ko,
-# metactl and the BPF samples, metactl's own tests (cargo test, counted as
-# one result), then one boot of the VM with the selftests and doctests
-# (scripts/vm.sh check). The time of each step goes to $META_STEPS_FILE,
-# which scripts/vmreport.py prints as a table, with the time of each test,
-# before the last line "N passed, N failed, N skipped".
+# metactl, the BPF samples and the CNI plugin, the unit tests of metactl and
+# of the plugin (cargo test, one result each), then one boot of the VM with
+# the selftests and doctests (scripts/vm.sh check). The time of each step
+# goes to $META_STEPS_FILE, which scripts/vmreport.py prints as a table, with
+# the time of each test, before the last line "N passed, N failed, N
+# skipped".
 #
 # Environment: everything scripts/vm.sh reads (META_VM_SLOW to run on a
 # deliberately slowed VM, META_VM_CPUS, ...), FLAVOUR is always "test".
@@ -41,17 +42,27 @@ timed "meta.ko" make -s modules
 timed "metactl (cargo build)" make -s metactl
 timed "BPF samples" make -s samples
 timed "link_meta.so (iproute2 plugin)" make -s iproute2
+timed "meta-cni (cargo build, Go harness)" make -s cni
 
-# metactl's unit tests: one result for the report, with its output in a log.
+# The unit tests of metactl and of the CNI plugin: one result each for the
+# report, their output in a log.
 results=$META_LOGDIR/check-host-results.txt
-log=$META_LOGDIR/metactl-test.log
-if timed "metactl (cargo test)" cargo test --release --locked --quiet \
-	--manifest-path tools/metactl/Cargo.toml >"$log" 2>&1; then
-	echo "ok 1 host: metactl cargo test ($(grep -o '[0-9]* passed' "$log" | awk '{ n += $1 } END { print n }') tests)" >"$results"
-else
-	echo "not ok 1 host: metactl cargo test (read $log)" >"$results"
-	tail -n 30 "$log" >&2
-fi
+: >"$results"
+n=0
+# host_tests NAME: cargo test in tools/NAME, one KTAP line in $results.
+host_tests() {
+	local name=$1 log=$META_LOGDIR/$1-test.log
+	n=$((n + 1))
+	if timed "$name (cargo test)" cargo test --release --locked --quiet \
+		--manifest-path "tools/$name/Cargo.toml" >"$log" 2>&1; then
+		echo "ok $n host: $name cargo test ($(grep -o '[0-9]* passed' "$log" | awk '{ n += $1 } END { print n }') tests)" >>"$results"
+	else
+		echo "not ok $n host: $name cargo test (read $log)" >>"$results"
+		tail -n 30 "$log" >&2
+	fi
+}
+host_tests metactl
+host_tests meta-cni
 export META_HOST_RESULTS=$results
 
 printf '%s\t%s\n' "before the VM" "$(($(date +%s) - T_ALL))" >>"$META_STEPS_FILE"
