@@ -61,12 +61,7 @@ struct {
 	__type(value, __u32);	/* ifindex of the pod's meta primary */
 } endpoints SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, __COUNT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
+DEFINE_COUNTERS_MAP(__COUNT_MAX);
 
 static __always_inline void count(__u32 key)
 {
@@ -99,15 +94,11 @@ int meta_pod_egress(struct __sk_buff *skb)
 	void *data_end = (void *)(long)skb->data_end;
 	struct ethhdr *eth = data;
 	struct iphdr *iph = (void *)(eth + 1);
+	int ip = meta_unicast_ip(eth, data_end);
 	__u32 nic, pod, host;
 
-	if ((void *)(eth + 1) > data_end)
-		return META_DROP;
-	if (eth->h_proto != bpf_htons(ETH_P_IP) &&
-	    eth->h_proto != bpf_htons(ETH_P_IPV6))
-		return META_PASS;
-	if (eth->h_dest[0] & 1)
-		return META_PASS;
+	if (ip <= 0)
+		return ip < 0 ? META_DROP : META_PASS;
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		if ((void *)(iph + 1) > data_end)
 			return META_DROP;
