@@ -12,6 +12,10 @@
 #                  selftest tc_netkit.c (for netkit and for meta) and
 #                  nk_attach, in selftests/meta/tc_netkit/build
 #                  (Documentation/netkit-compat.rst)
+#                  the CNI plugin (make cni)
+#   make cni       the CNI plugin tools/meta-cni/target/release/meta (cargo)
+#                  and its test client, a Go program on Debian's libcni
+#                  (Documentation/cni.rst)
 #   make install   install link_meta.so into the plugin directory of Debian's
 #                  ip (/usr/lib/x86_64-linux-gnu/ip); without installing:
 #                  IP_LIB_DIR=$PWD/tools/iproute2 ip link help meta
@@ -36,7 +40,7 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/
 export PATH := /usr/lib/llvm-19/bin:$(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: all modules clean setup kernel run check bench fuzz clippy rustfmt rustfmtcheck tools metactl samples \
-	iproute2 install tcnetkit
+	iproute2 install tcnetkit cni
 
 all: modules
 
@@ -60,10 +64,23 @@ clean:
 setup:
 	scripts/setup.sh
 
-tools: metactl samples iproute2 tcnetkit
+tools: metactl samples iproute2 tcnetkit cni
 
 metactl:
 	cargo build --release --locked --manifest-path tools/metactl/Cargo.toml
+
+# The CNI plugin (cargo; it shares metactl's netlink code as a path
+# dependency) and the selftests' libcni client: Go in GOPATH mode against
+# Debian's golang-github-appc-cni-dev in /usr/share/gocode, rebuilt only when
+# its source changes.
+CNI_HARNESS := tools/meta-cni/target/harness/meta-cni-harness
+cni: $(CNI_HARNESS)
+	cargo build --release --locked --manifest-path tools/meta-cni/Cargo.toml
+
+$(CNI_HARNESS): tools/meta-cni/harness/main.go
+	mkdir -p $(dir $@)
+	cd tools/meta-cni/harness && GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= \
+		go build -o $(CURDIR)/$@ .
 
 samples:
 	$(MAKE) -C samples/bpf

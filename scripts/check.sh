@@ -6,12 +6,13 @@
 #   scripts/check.sh [TEST...]    (TESTs: run only these selftests)
 #
 # setup (scripts/setup.sh), the test kernel (scripts/kernel.sh), meta.ko,
-# metactl, the BPF samples, link_meta.so and the netkit API clients
-# (make tcnetkit), metactl's own tests (cargo test) and the clients' harness
-# self-test (one result each), then one boot of the VM with the selftests and doctests
-# (scripts/vm.sh check). The time of each step goes to $META_STEPS_FILE,
-# which scripts/vmreport.py prints as a table, with the time of each test,
-# before the last line "N passed, N failed, N skipped".
+# metactl, the BPF samples, link_meta.so, the netkit API clients (make
+# tcnetkit) and the CNI plugin, the unit tests of metactl and of the plugin
+# (cargo test) and the netkit clients' harness self-test (one result each),
+# then one boot of the VM with the selftests and doctests (scripts/vm.sh
+# check). The time of each step goes to $META_STEPS_FILE, which
+# scripts/vmreport.py prints as a table, with the time of each test, before
+# the last line "N passed, N failed, N skipped".
 #
 # Environment: everything scripts/vm.sh reads (META_VM_SLOW to run on a
 # deliberately slowed VM, META_VM_CPUS, ...), FLAVOUR is always "test".
@@ -43,26 +44,33 @@ timed "metactl (cargo build)" make -s metactl
 timed "BPF samples" make -s samples
 timed "link_meta.so (iproute2 plugin)" make -s iproute2
 timed "netkit API clients (make tcnetkit)" make -s tcnetkit
+timed "meta-cni (cargo build, Go harness)" make -s cni
 
-# metactl's unit tests and the netkit clients' harness self-test: one result
-# each for the report, with their output in a log.
+# The unit tests of metactl and of the CNI plugin and the netkit clients'
+# harness self-test: one result each for the report, their output in a log.
 results=$META_LOGDIR/check-host-results.txt
-log=$META_LOGDIR/metactl-test.log
-if timed "metactl (cargo test)" cargo test --release --locked --quiet \
-	--manifest-path tools/metactl/Cargo.toml >"$log" 2>&1; then
-	echo "ok 1 host: metactl cargo test ($(grep -o '[0-9]* passed' "$log" | awk '{ n += $1 } END { print n }') tests)" >"$results"
-else
-	echo "not ok 1 host: metactl cargo test (read $log)" >"$results"
-	tail -n 30 "$log" >&2
-fi
-log=$META_LOGDIR/tcnetkit-selftest.log
-if timed "netkit clients' harness (make selftest)" \
-	make -s -C selftests/meta/tc_netkit selftest >"$log" 2>&1; then
-	echo "ok 2 host: tc_netkit harness self-test" >>"$results"
-else
-	echo "not ok 2 host: tc_netkit harness self-test (read $log)" >>"$results"
-	tail -n 30 "$log" >&2
-fi
+: >"$results"
+n=0
+# host_result NAME LOG CMD...: run CMD (timed as NAME), one KTAP line in
+# $results; with "tests" the count of passed tests from a cargo log.
+host_result() {
+	local name=$1 log=$2 count
+	shift 2
+	n=$((n + 1))
+	if timed "$name" "$@" >"$log" 2>&1; then
+		count=$(grep -o '[0-9]* passed' "$log" | awk '{ n += $1 } END { if (n) print " (" n " tests)" }')
+		echo "ok $n host: $name$count" >>"$results"
+	else
+		echo "not ok $n host: $name (read $log)" >>"$results"
+		tail -n 30 "$log" >&2
+	fi
+}
+for tool in metactl meta-cni; do
+	host_result "$tool (cargo test)" "$META_LOGDIR/$tool-test.log" \
+		cargo test --release --locked --quiet --manifest-path "tools/$tool/Cargo.toml"
+done
+host_result "netkit clients' harness self-test" "$META_LOGDIR/tcnetkit-selftest.log" \
+	make -s -C selftests/meta/tc_netkit selftest
 export META_HOST_RESULTS=$results
 
 printf '%s\t%s\n' "before the VM" "$(($(date +%s) - T_ALL))" >>"$META_STEPS_FILE"

@@ -15,6 +15,7 @@ PKGS=(
 	qemu-system-x86 udev busybox-static
 	iproute2 ethtool iputils-ping iperf3 sockperf bpftool libbpf-dev
 	pkg-config zlib1g-dev
+	golang-go golang-github-appc-cni-dev containernetworking-plugins
 )
 
 missing=()

@@ -14,6 +14,7 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <linux/if_meta.h>
+#include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
@@ -43,6 +44,32 @@ static __always_inline __u32 cfg_get(void *map, __u32 key)
 	__u32 *v = bpf_map_lookup_elem(map, &key);
 
 	return v ? *v : 0;
+}
+
+/* An array of N __u64 counters named "counters", read with bpftool map dump. */
+#define DEFINE_COUNTERS_MAP(n)					\
+	struct {						\
+		__uint(type, BPF_MAP_TYPE_ARRAY);		\
+		__uint(max_entries, n);				\
+		__type(key, __u32);				\
+		__type(value, __u64);				\
+	} counters SEC(".maps")
+
+/*
+ * What a pod-egress program may redirect with bpf_redirect_neigh(): 1 for a
+ * unicast IPv4 or IPv6 frame, 0 for anything else (ARP, multicast and
+ * broadcast such as the pod's neighbour discovery: pass them), -1 when the
+ * Ethernet header is not in the linear data (drop).
+ */
+static __always_inline int meta_unicast_ip(struct ethhdr *eth, void *data_end)
+{
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+	if (eth->h_proto != bpf_htons(ETH_P_IP) &&
+	    eth->h_proto != bpf_htons(ETH_P_IPV6))
+		return 0;
+	/* Multicast or broadcast: the group bit of the first octet. */
+	return !(eth->h_dest[0] & 1);
 }
 
 #endif /* META_SAMPLES_COMMON_H */

@@ -4,8 +4,6 @@
 
 mod bpf;
 mod ethtool;
-mod nl;
-mod uapi;
 
 use std::fs::File;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -13,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use metactl::{nl, uapi};
 use serde_json::{json, Value};
 
 use nl::{Link, Msg, Socket};
