@@ -91,6 +91,17 @@ pub struct Query {
     pub entries: Vec<Entry>,
 }
 
+impl Query {
+    /// The ids of the programs attached without a link, in order.
+    pub fn direct(&self) -> Vec<u32> {
+        self.entries
+            .iter()
+            .filter(|e| e.link_id == 0)
+            .map(|e| e.prog_id)
+            .collect()
+    }
+}
+
 /// bpf_mprog holds at most this many programs per array.
 const MAX_PROGS: usize = 64;
 

@@ -652,12 +652,7 @@ fn prog_id(fd: &ProgFd) -> Res<u32> {
 /// Where `prog` goes by default: instead of the end's only program without a link, or at the
 /// end if there is none; `None` if it is that program already.
 fn default_place(q: &bpf::Query, id: u32, end: bpf::End) -> Res<Option<bpf::Place>> {
-    let direct: Vec<u32> = q
-        .entries
-        .iter()
-        .filter(|e| e.link_id == 0)
-        .map(|e| e.prog_id)
-        .collect();
+    let direct = q.direct();
     match direct.as_slice() {
         [] => Ok(Some(bpf::Place::Append)),
         [old] if *old == id => Ok(None),
@@ -711,8 +706,13 @@ fn attach_one(a: &AttachArgs, idx: i32, prog: &ProgFd) -> Res {
                 None => return Ok(()),
             },
         };
-        match bpf::prog_attach(fd, idx, end, place, q.revision) {
+        // As on netkit, the query of an empty array reports revision 1 while the array's
+        // own counter goes on: expect a revision only of an array that has programs.
+        let revision = if q.entries.is_empty() { 0 } else { q.revision };
+        match bpf::prog_attach(fd, idx, end, place, revision) {
             Err(bpf::Errno(libc::ESTALE)) => continue,
+            // Another loader attached the same program meanwhile: look again.
+            Err(bpf::Errno(libc::EEXIST)) if a.place.place().is_none() => continue,
             r => return r.map_err(fail),
         }
     }
@@ -798,12 +798,7 @@ fn cmd_detach(d: &DetachArgs) -> Res {
         let id = match d.id {
             Some(id) => id,
             None => {
-                let direct: Vec<u32> = q
-                    .entries
-                    .iter()
-                    .filter(|e| e.link_id == 0)
-                    .map(|e| e.prog_id)
-                    .collect();
+                let direct = q.direct();
                 match direct.as_slice() {
                     [id] => *id,
                     // Nothing to detach: done (links stay; they detach with --link).
