@@ -4,9 +4,10 @@
 # Structured netlink fuzzing of kind "meta" (fuzz.py, one python3 process per
 # round): random RTM_NEWLINK/SETLINK/DELLINK/GETLINK requests built from the
 # UAPI, with traffic, program loads and closes and netns churn in between,
-# and after every request the invariants (pairs consistent, programs shown
-# are the ones attached, a refused request changed nothing); at the end of a
-# round no program the round loaded is left. Two rounds, with an rmmod and
+# and after every request the invariants (pairs consistent, the attributes
+# reported are meta's and never the retired program attributes 11-14, a
+# refused request changed nothing); at the end of a round no program the
+# round loaded is left. Two rounds, with an rmmod and
 # insmod of meta between them, then: no meta device in any netns, no netns
 # left, and meta unloads. The runner fails on any kernel splat or kmemleak
 # report.
