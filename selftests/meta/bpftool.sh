@@ -58,9 +58,11 @@ if isinstance(l, list):
 print(l.get("type"), l.get("prog_id"), l.get("ifindex"), l.get("devname"), l.get("attach_type"))'
 }
 
-# link_plain ID: the first line of "bpftool link show id ID", trailing blanks cut.
+# link_plain ID: "bpftool link show id ID" on one line: bpftool prints the
+# device and attach type on a second, indented line; runs of blanks become
+# two, trailing blanks are cut.
 link_plain() {
-	"$BT" link show id "$1" | sed -n '1s/ *$//p'
+	"$BT" link show id "$1" | tr '\t\n' '  ' | sed 's/   */  /g; s/ *$//'
 }
 
 pinned_id() {

@@ -175,7 +175,9 @@ RANGES="[[{\"subnet\": \"$SUBNET.0/24\"}]]"
 HR_OPTS="\"mtu\": 1400, \"endpointMap\": \"$P/hr/maps/endpoints\",
    \"programs\": {\"primary\": [{\"object\": \"$BPF_DIR/count.bpf.o\"}],
                   \"peer\": [{\"pinned\": \"$P/hr/meta_pod_egress\"}]}"
-TUNING="{\"type\": \"tuning\", \"sysctl\": {\"net.ipv4.conf.IFNAME.arp_ignore\": \"1\"}, \"dataDir\": \"$T/tuning\"}"
+# The pods' interface is eth0: tuning 1.1.1 replaces "IFNAME" in sysctl keys
+# on ADD but not on CHECK.
+TUNING="{\"type\": \"tuning\", \"sysctl\": {\"net.ipv4.conf.eth0.arp_ignore\": \"1\"}, \"dataDir\": \"$T/tuning\"}"
 conflist "$T/podnet.conflist" podnet 1.0.0 "$HR_OPTS" "$RANGES" "$TUNING"
 
 step "bad configurations"

@@ -536,13 +536,20 @@ fn check_programs(d: &mut Diffs, conf: &NetConf, env: &Env, host: &LinkState) {
                 ));
                 continue;
             }
-            if info.ifindex != host.ifindex as u32 || info.attach_type != bpf::attach_type(end) {
+            // As on netkit, a link reports the device whose programs it is in: the primary,
+            // or for the peer's array the peer (its ifindex in the pod's namespace, which is
+            // the primary's IFLA_LINK).
+            let (want_ifindex, want_dev) = match end {
+                End::Primary => (Some(host.ifindex as u32), host.name.clone()),
+                End::Peer => (host.link, format!("the peer of {}", host.name)),
+            };
+            if Some(info.ifindex) != want_ifindex || info.attach_type != bpf::attach_type(end) {
                 d.add(format!(
                     "{what}: the link is attached to ifindex {} type {}, not to {} ({}) type {}",
                     info.ifindex,
                     info.attach_type,
-                    host.name,
-                    host.ifindex,
+                    want_dev,
+                    want_ifindex.map_or("?".into(), |i| i.to_string()),
                     bpf::attach_type(end)
                 ));
             }
