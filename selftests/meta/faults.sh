@@ -309,6 +309,14 @@ check_eq "the programs after the refusals" "$(show_field mh progs) $(show_field 
 log "figures: $REFUSED_REQUESTS refused requests"
 
 section "links outlive their device"
+# nk_type primary|peer: BPF_NETKIT_PRIMARY or _PEER (enum bpf_attach_type of
+# the stable UAPI, include/uapi/linux/bpf.h).
+nk_type() {
+	case $1 in
+	primary) echo 54 ;;
+	peer) echo 55 ;;
+	esac
+}
 # link_field PIN KEY: a key of "metactl link PIN".
 link_field() {
 	"$METACTL" link "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$2"
@@ -319,6 +327,8 @@ check "a link of count on the primary, pinned" \
 check_eq "the link: type, device, end" \
 	"$(link_field "$P/link_del" type) $(link_field "$P/link_del" ifindex) $(link_field "$P/link_del" end)" \
 	"netkit $mh_ifindex primary"
+check_eq "the link's fdinfo: ifindex and attach type" "$(link_field "$P/link_del" fdinfo)" \
+	"{'ifindex': '$mh_ifindex', 'attach_type': '$(nk_type primary) (primary)'}"
 link_del_id=$(link_field "$P/link_del" id)
 check_eq "the primary's array lists the link" \
 	"$(metactl show mh --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["progs"]["link_ids"])')" \
@@ -333,6 +343,8 @@ gone() { ! ip link show ml >/dev/null 2>&1; }
 until_true 60 gone
 check "ml is gone with its peer's netns" gone
 check_eq "the link is orphaned: no device" "$(link_field "$P/link_ns" ifindex)" 0
+check_eq "its fdinfo says so too" "$(link_field "$P/link_ns" fdinfo)" \
+	"{'ifindex': '0', 'attach_type': '$(nk_type peer) (peer)'}"
 check "detaching the orphaned link succeeds and does nothing" metactl detach --link "$P/link_ns"
 
 section "leak accounting"

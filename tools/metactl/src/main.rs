@@ -758,12 +758,22 @@ fn cmd_link(pin: Option<&Path>, id: Option<u32>) -> Res {
         t if t == bpf::End::Peer.attach_type() => Some("peer"),
         _ => None,
     };
+    // What the link's fdinfo says beyond the common lines (netkit: ifindex and attach type).
+    let fdinfo = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", fd.as_raw_fd()))
+        .unwrap_or_default();
+    let fdinfo: serde_json::Map<String, Value> = fdinfo
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(k, _)| matches!(*k, "ifindex" | "attach_type"))
+        .map(|(k, v)| (k.to_string(), json!(v.trim())))
+        .collect();
     let v = json!({
         "id": i.id,
         "prog_id": i.prog_id,
         "type": if netkit { json!("netkit") } else { json!(i.link_type) },
         "ifindex": if netkit { json!(i.ifindex) } else { Value::Null },
         "end": if netkit { json!(end) } else { Value::Null },
+        "fdinfo": fdinfo,
     });
     println!("{v}");
     Ok(())
