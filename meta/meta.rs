@@ -284,8 +284,9 @@ static POLICY: [Policy; IFLA_META_MAX as usize + 1] = [
 ];
 
 /// Programs attach as on netkit, through bpf(2): one way, one array per end, one set of errors.
-const RETIRED: &CStr =
-    c_str!("Programs attach through bpf(2) with BPF_NETKIT_PRIMARY or BPF_NETKIT_PEER, not netlink");
+const RETIRED: &CStr = c_str!(
+    "Programs attach through bpf(2) with BPF_NETKIT_PRIMARY or BPF_NETKIT_PEER, not netlink"
+);
 
 /// Reads a policy attribute: `META_PASS` or `META_DROP`.
 fn parse_policy(attr: &Attr, extack: &ExtAck) -> Result<i32> {
