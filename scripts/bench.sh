@@ -60,11 +60,11 @@ step "insncount (QEMU plugin)" "$META_LOGDIR/bench-insncount.log" \
 run=$META_CACHE/runs/$(date +%Y%m%d-%H%M%S)-bench
 mkdir -p "$run"
 say "bench: run dir $run"
-say "bench: timed runs, $BENCH_REPS reps x 5 variants x (TCP ${BENCH_LAT_S}s, UDP ${BENCH_LAT_S}s, iperf3 ${BENCH_TPUT_S}s)"
+say "bench: timed runs, $BENCH_REPS reps x 7 variants x (TCP ${BENCH_LAT_S}s, UDP ${BENCH_LAT_S}s, iperf3 ${BENCH_TPUT_S}s)"
 "$META_ROOT/scripts/vm.sh" bench "$run/time" time || die "the timed runs failed; see $run/time/guest.out"
 cp "$run/time/results.jsonl" "$run/results.jsonl"
 if [ "${BENCH_SKIP_INSN:-0}" != 1 ]; then
-	say "bench: instruction counts, $BENCH_INSN_REPS reps x 5 variants x (TCP, UDP) x (1 s, ${BENCH_INSN_S} s)"
+	say "bench: instruction counts, $BENCH_INSN_REPS reps x 7 variants x (TCP, UDP) x (1 s, ${BENCH_INSN_S} s)"
 	"$META_ROOT/scripts/vm.sh" bench "$run/insn" insn || die "the instruction runs failed; see $run/insn/guest.out"
 	python3 "$META_ROOT/scripts/benchparse.py" marks "$run/insn/results.jsonl" "$run/insn/marks.txt"
 	cat "$run/insn/results.jsonl" >>"$run/results.jsonl"
