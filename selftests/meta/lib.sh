@@ -578,22 +578,3 @@ pin_samples() {
 		pin_prog "$BPF_DIR/$prog.bpf.o" "$P/$prog" >/dev/null || { fail "load $prog.bpf.o"; meta_exit; }
 	done
 }
-
-# with_fd PINNED CMD...: run CMD holding an fd of the pinned program PINNED;
-# @FD@ in CMD is replaced by the fd as a little-endian u32 in hex (for
-# "metactl raw --data"). The fd is obtained as root, then CMD may drop
-# privileges: it tests the netlink request, not the access to bpffs.
-with_fd() {
-	python3 -c '
-import ctypes, os, struct, sys
-libc = ctypes.CDLL(None, use_errno=True)
-path = ctypes.create_string_buffer(sys.argv[1].encode())
-attr = ctypes.create_string_buffer(struct.pack("=QIIi", ctypes.addressof(path), 0, 0, 0), 24)
-fd = libc.syscall(321, 7, attr, 24)  # bpf(BPF_OBJ_GET)
-if fd < 0:
-    sys.exit("BPF_OBJ_GET %s: %s" % (sys.argv[1], os.strerror(ctypes.get_errno())))
-os.set_inheritable(fd, True)
-h = struct.pack("<I", fd).hex()
-args = [a.replace("@FD@", h) for a in sys.argv[2:]]
-os.execvp(args[0], args)' "$@"
-}
