@@ -17,8 +17,10 @@
 #                                scripts/bench-guest.sh (used by
 #                                scripts/bench.sh); "insn" loads the insncount
 #                                QEMU plugin (tools/insncount), whose marks go
-#                                to RUNDIR/marks.txt. BENCH_* and META_KO are
-#                                handed to the guest.
+#                                to RUNDIR/marks.txt, under "-icount
+#                                shift=BENCH_ICOUNT_SHIFT (2),sleep=off" so
+#                                that the counts do not depend on the host.
+#                                BENCH_* and META_KO are handed to the guest.
 #
 # Each boot gets a directory $META_CACHE/runs/<timestamp>-<command>/, writable
 # from the guest: console.log (the kernel console), guest.out (the guest
@@ -327,7 +329,11 @@ do_bench() {
 	if [ "$mode" = insn ]; then
 		plugin=$META_ROOT/tools/insncount/target/release/libinsncount.so
 		[ -f "$plugin" ] || { say "no $plugin: cargo build --release in tools/insncount"; exit 1; }
-		opts+=("--qemu-opts=-plugin $plugin,out=$rundir/marks.txt")
+		# -icount: guest time is the instruction count (2^shift ns per
+		# instruction; sleep=off: an idle guest jumps to its next timer),
+		# so timers, TCP's clocks and sockperf's durations follow the
+		# guest's own work, not the host's speed or load: the counts repeat.
+		opts+=("--qemu-opts=-plugin $plugin,out=$rundir/marks.txt -icount shift=${BENCH_ICOUNT_SHIFT:-2},sleep=off")
 	fi
 	boot_vm "$rundir" "$limit" \
 		"$(printf '%q ' env "${guestenv[@]}" "$META_ROOT/scripts/bench-guest.sh" "$rundir" "$mode")" \
