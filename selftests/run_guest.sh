@@ -123,10 +123,12 @@ run_one() {
 	fi
 	if [ -x "$dir/$t" ]; then cmd=("./$t"); else cmd=(bash "./$t"); fi
 	# A netns of its own, and a mount namespace with a sysfs of that netns
-	# (/sys/class/net shows the devices of the netns sysfs was mounted in)
-	# and its own bpffs: pins and /run/netns entries stay private too.
+	# (/sys/class/net shows the devices of the netns sysfs was mounted in),
+	# its own bpffs and its own /run/netns (a tmpfs): pins and named
+	# namespaces stay private too, so that two tests may both use "foo".
 	[ "$iso" = 1 ] && cmd=(unshare --net --mount -- sh -c \
-		'mount -t sysfs sysfs /sys && ip link set lo up && exec "$@"' sh "${cmd[@]}")
+		'mount -t sysfs sysfs /sys && mount -t tmpfs -o mode=0755 netns /run/netns &&
+		ip link set lo up && exec "$@"' sh "${cmd[@]}")
 	start=$(ms)
 	(cd "$dir" && timeout -k 10 "$((timeout * scale))" "${cmd[@]}") >"$out/$n.log" 2>&1
 	rc=$?
@@ -166,6 +168,7 @@ lanes=$(nproc)
 loaded_here=0
 if [ ${#par[@]} -gt 0 ]; then
 	echo "# meta-guest: ${#par[@]} tests on $lanes lanes, each in its own netns (uptime $(now)s)"
+	mkdir -p /run/netns
 	ko=${META_KO:-$repo/meta/meta.ko}
 	if ! grep -q '^meta ' /proc/modules && [ -f "$ko" ]; then
 		insmod "$ko" && loaded_here=1

@@ -11,8 +11,9 @@
 # (links and BPF_PROG_ATTACH at BPF_NETKIT_PRIMARY/PEER), query, and send an
 # ICMP echo through the primary (the peer in the netns "foo").
 #
-# Upstream's tests use the fixed netns "foo" and fixed device names in the
-# initial netns, so this test runs alone (TEST_SERIAL).
+# Upstream's tests use the fixed netns "foo" and fixed device names in what
+# they take for the initial netns: the runner gives this test, like every
+# concurrent one, a netns, a mount namespace and a /run/netns of its own.
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
@@ -38,7 +39,7 @@ cleanup() {
 }
 defer cleanup
 # The tests set net.ipv4.ping_group_range to "0 0" (ICMP sockets for root);
-# the serial tests after this one get the initial netns back as it was.
+# run by hand in the initial netns, it gets it back as it was.
 defer sysctl -qw "net.ipv4.ping_group_range=$(sysctl -n net.ipv4.ping_group_range)"
 
 check_eq "nothing of the tests exists before" "$(leftovers | xargs)" ""
