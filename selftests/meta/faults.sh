@@ -21,6 +21,8 @@
 #   (EPERM), and a non-root user in the host (EPERM) can neither attach,
 #   replace nor detach, even with a program fd in hand; the pod sees no
 #   program ids; each refusal leaves the state as it was;
+# - a full backlog (net.core.netdev_max_backlog 2, fragments of forwarded
+#   pings): xmit_drop_backlog counts the drops, and tx_dropped agrees;
 # - leak accounting: at the end, after deleting what the test made, no
 #   program, meta device, netns or /proc/net/dev entry is left over, and meta
 #   unloads.
@@ -346,6 +348,48 @@ check_eq "the link is orphaned: no device" "$(link_field "$P/link_ns" ifindex)" 
 check_eq "its fdinfo says so too" "$(link_field "$P/link_ns" fdinfo)" \
 	"{'ifindex': '0', 'attach_type': '$(nk_type peer) (peer)'}"
 check "detaching the orphaned link succeeds and does nothing" metactl detach --link "$P/link_ns"
+
+section "a full backlog: xmit_drop_backlog"
+# netif_rx() refuses a packet when the CPU's backlog holds more than
+# net.core.netdev_max_backlog (a global sysctl, hence here, in the serial
+# test). Packets the host forwards are fragmented in the receive softirq,
+# before the backlog runs: an 8000-byte ping from the source pod arrives over
+# ms (MTU 9000) and leaves over mb (MTU 1500) as six fragments, queued one
+# after the other; with a limit of 2 the fourth and later are dropped by mb's
+# transmit. The same pings with the limit restored are answered.
+setup_ns SPOD DPOD || meta_exit
+bl_pair() {
+	metactl add "$1" --peer-name "$1p" --peer-netns "$2" &&
+		ip link set "$1" mtu "$3" && ip -n "$2" link set "$1p" mtu "$3" &&
+		ip addr add "$4.1/24" dev "$1" && ip -n "$2" addr add "$4.2/24" dev "$1p" &&
+		ip link set "$1" up && ip -n "$2" link set "$1p" up &&
+		ip -n "$2" route add default via "$4.1"
+}
+check "pair ms (MTU 9000) to the source pod" bl_pair ms "$SPOD" 9000 10.30.0
+check "pair mb (MTU 1500) to the destination pod" bl_pair mb "$DPOD" 1500 10.31.0
+defer sysctl -qw "net.ipv4.ip_forward=$(sysctl -n net.ipv4.ip_forward)"
+defer sysctl -qw "net.core.netdev_max_backlog=$(sysctl -n net.core.netdev_max_backlog)"
+check "forwarding on" sysctl -qw net.ipv4.ip_forward=1
+pings "$SPOD" 10.31.0.2 3 -M dont -s 8000
+check_eq "8000-byte pings across the host, fragmented on mb: answers" "$PING_RECEIVED" 3
+check_eq "no backlog drop with the default limit" "$(counter mb xmit_drop_backlog)" 0
+check "netdev_max_backlog 2" sysctl -qw net.core.netdev_max_backlog=2
+bl0=$(link_stat "" mb tx dropped)
+pings "$SPOD" 10.31.0.2 5 -M dont -s 8000 -W 1
+sysctl -qw net.core.netdev_max_backlog=1000
+bl=$(counter mb xmit_drop_backlog)
+bld=$(($(link_stat "" mb tx dropped) - bl0))
+if [ "$bl" -ge "$PING_SENT" ] && [ "$bl" -eq "$bld" ] && [ "$PING_SENT" -gt 0 ]; then
+	ok "xmit_drop_backlog counted $bl fragments of $PING_SENT pings, tx_dropped agrees"
+else
+	fail "xmit_drop_backlog $bl, tx_dropped grew by $bld, for $PING_SENT pings"
+fi
+check_eq "and no ping came back whole" "$PING_RECEIVED" 0
+pings "$SPOD" 10.31.0.2 3 -M dont -s 8000
+check_eq "limit restored: answers" "$PING_RECEIVED" 3
+check "delete ms" ip link del ms
+check "delete mb" ip link del mb
+check "delete the pods" cleanup_ns "$SPOD" "$DPOD"
 
 section "leak accounting"
 check "delete the pair" ip link del mh
