@@ -4,15 +4,20 @@
 //! ifindex (`BPF_LINK_CREATE` with `BPF_NETKIT_PRIMARY` / `BPF_NETKIT_PEER`, giving
 //! `BPF_LINK_TYPE_NETKIT` links), the links pinned in bpffs so that they outlive the plugin,
 //! and the endpoint map of the host-routing example.
+//!
+//! The bpf(2) calls of netkit's attach API are metactl's (`metactl::bpf`, re-exported here):
+//! `BPF_LINK_CREATE`, `BPF_OBJ_PIN`, `BPF_OBJ_GET`, a link's info and `BPF_PROG_QUERY`. Their
+//! errors are errnos ([`metactl::bpf::Errno`]), which show and convert as an [`io::Error`] of
+//! that errno.
 
-use std::ffi::CString;
 use std::io;
 use std::net::IpAddr;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use libbpf_rs::libbpf_sys as sys;
 use libbpf_rs::{MapCore, MapFlags, MapHandle, MapType, ObjectBuilder, ProgramType};
+pub use metactl::bpf::{link_create, link_info, pin, query, Place};
 
 use crate::config::{End, ProgSpec};
 use crate::error::{CniError, Res, BPF, INVALID_CONFIG};
@@ -40,11 +45,6 @@ fn os_err(ret: libc::c_int) -> io::Error {
     }
 }
 
-fn cpath(p: &Path) -> io::Result<CString> {
-    CString::new(p.as_os_str().as_encoded_bytes())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in path"))
-}
-
 pub fn prog_info(fd: BorrowedFd<'_>) -> io::Result<ProgInfo> {
     let mut info = sys::bpf_prog_info::default();
     let mut len = std::mem::size_of::<sys::bpf_prog_info>() as u32;
@@ -68,14 +68,17 @@ pub fn prog_info(fd: BorrowedFd<'_>) -> io::Result<ProgInfo> {
 
 /// The program of id `id`, as the kernel describes it.
 pub fn prog_info_by_id(id: u32) -> io::Result<ProgInfo> {
-    // SAFETY: plain syscall wrapper.
-    let fd = unsafe { sys::bpf_prog_get_fd_by_id(id) };
-    if fd < 0 {
-        return Err(os_err(fd));
-    }
-    // SAFETY: a fresh fd that nobody else owns.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let fd = metactl::bpf::prog_fd_by_id(id)?;
     prog_info(fd.as_fd())
+}
+
+/// The object pinned at `path` (metactl's `BPF_OBJ_GET`). A path with a NUL byte (a path of
+/// the configuration may hold one) is refused here as "NUL in path", not as metactl's EINVAL.
+pub fn pinned(path: &Path) -> io::Result<OwnedFd> {
+    if path.as_os_str().as_encoded_bytes().contains(&0) {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "NUL in path"));
+    }
+    Ok(metactl::bpf::pinned(path)?)
 }
 
 /// The name the kernel keeps of a program named `name` (BPF_OBJ_NAME_LEN - 1 bytes).
@@ -202,109 +205,6 @@ pub fn load(spec: &ProgSpec) -> Res<Prog> {
         ));
     }
     Ok(Prog { fd })
-}
-
-pub fn attach_type(end: End) -> sys::bpf_attach_type {
-    match end {
-        End::Primary => sys::BPF_NETKIT_PRIMARY,
-        End::Peer => sys::BPF_NETKIT_PEER,
-    }
-}
-
-/// `BPF_LINK_CREATE` of `prog` on the primary `ifindex` for `end`, appended after the
-/// programs attached already: a `BPF_LINK_TYPE_NETKIT` link.
-pub fn link_create(prog: &Prog, ifindex: i32, end: End) -> io::Result<OwnedFd> {
-    let opts = sys::bpf_link_create_opts {
-        sz: std::mem::size_of::<sys::bpf_link_create_opts>() as _,
-        ..Default::default()
-    };
-    // SAFETY: prog.fd is an open program fd and opts a valid, sized options struct.
-    let fd = unsafe { sys::bpf_link_create(prog.fd.as_raw_fd(), ifindex, attach_type(end), &opts) };
-    if fd < 0 {
-        return Err(os_err(fd));
-    }
-    // SAFETY: a fresh link fd that nobody else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-pub fn pin(fd: BorrowedFd<'_>, path: &Path) -> io::Result<()> {
-    let c = cpath(path)?;
-    // SAFETY: a valid fd and NUL-terminated path.
-    let ret = unsafe { sys::bpf_obj_pin(fd.as_raw_fd(), c.as_ptr()) };
-    if ret != 0 {
-        return Err(os_err(ret));
-    }
-    Ok(())
-}
-
-pub fn obj_get(path: &Path) -> io::Result<OwnedFd> {
-    let c = cpath(path)?;
-    // SAFETY: a NUL-terminated path.
-    let fd = unsafe { sys::bpf_obj_get(c.as_ptr()) };
-    if fd < 0 {
-        return Err(os_err(fd));
-    }
-    // SAFETY: a fresh fd that nobody else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-/// What the kernel says of a link.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkInfo {
-    pub ty: u32,
-    pub id: u32,
-    pub prog_id: u32,
-    /// For a netkit link: the primary's ifindex (0 once the device is gone) and the end.
-    pub ifindex: u32,
-    pub attach_type: u32,
-}
-
-pub fn link_info(fd: BorrowedFd<'_>) -> io::Result<LinkInfo> {
-    // SAFETY: bpf_link_info is plain data; all zero is valid and sets no pointer.
-    let mut info: sys::bpf_link_info = unsafe { std::mem::zeroed() };
-    let mut len = std::mem::size_of::<sys::bpf_link_info>() as u32;
-    // SAFETY: `info` is a zeroed bpf_link_info of `len` bytes.
-    let ret = unsafe { sys::bpf_link_get_info_by_fd(fd.as_raw_fd(), &mut info, &mut len) };
-    if ret != 0 {
-        return Err(os_err(ret));
-    }
-    let (ifindex, attach_type) = if info.type_ == sys::BPF_LINK_TYPE_NETKIT {
-        // SAFETY: the netkit member is the one the kernel filled for this link type.
-        let nk = unsafe { info.__bindgen_anon_1.netkit };
-        (nk.ifindex, nk.attach_type)
-    } else {
-        (0, 0)
-    };
-    Ok(LinkInfo {
-        ty: info.type_,
-        id: info.id,
-        prog_id: info.prog_id,
-        ifindex,
-        attach_type,
-    })
-}
-
-/// `BPF_PROG_QUERY` of an end: the ids of its programs and of their links, in order.
-pub fn query(ifindex: i32, end: End) -> io::Result<(Vec<u32>, Vec<u32>)> {
-    let mut progs = vec![0u32; 64];
-    let mut links = vec![0u32; 64];
-    let mut opts = sys::bpf_prog_query_opts {
-        sz: std::mem::size_of::<sys::bpf_prog_query_opts>() as _,
-        prog_ids: progs.as_mut_ptr(),
-        link_ids: links.as_mut_ptr(),
-        ..Default::default()
-    };
-    opts.__bindgen_anon_1.count = progs.len() as u32;
-    // SAFETY: the id arrays hold `count` entries and live across the call.
-    let ret = unsafe { sys::bpf_prog_query_opts(ifindex, attach_type(end), &mut opts) };
-    if ret != 0 {
-        return Err(os_err(ret));
-    }
-    // SAFETY: the kernel wrote the count back into the same union member.
-    let n = (unsafe { opts.__bindgen_anon_1.count } as usize).min(progs.len());
-    progs.truncate(n);
-    links.truncate(n);
-    Ok((progs, links))
 }
 
 /// The directory of an attachment's link pins: PIN_DIR/CONTAINERID/IFNAME.
@@ -449,8 +349,17 @@ mod tests {
         );
         assert_eq!(kernel_name("meta_redirect_neigh"), "meta_redirect_n");
         assert_eq!(kernel_name("meta_count"), "meta_count");
-        assert_eq!(attach_type(End::Primary), 54);
-        assert_eq!(attach_type(End::Peer), 55);
+        assert_eq!(End::Primary.attach_type(), 54);
+        assert_eq!(End::Peer.attach_type(), 55);
+    }
+
+    #[test]
+    fn pinned_refuses_a_nul() {
+        use std::os::unix::ffi::OsStrExt;
+        let p = Path::new(std::ffi::OsStr::from_bytes(b"/sys/fs/bpf/a\0b"));
+        let e = pinned(p).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        assert_eq!(e.to_string(), "NUL in path");
     }
 
     #[test]

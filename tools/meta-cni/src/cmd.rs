@@ -4,14 +4,14 @@
 
 use std::collections::HashSet;
 use std::net::IpAddr;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::path::Path;
 
 use metactl::nl::Socket;
 use metactl::uapi::*;
 use serde_json::Value;
 
-use crate::bpf::{self, EndpointMap, Prog};
+use crate::bpf::{self, EndpointMap, Place, Prog};
 use crate::config::{netns_error, End, Env, NetConf, ProgSpec};
 use crate::error::{
     netlink, CniError, Res, BPF, CHECK_FAILED, IFACE_EXISTS, INVALID_CONFIG, INVALID_ENV, NETLINK,
@@ -243,20 +243,23 @@ fn attach(
         for (end, list) in progs {
             for (n, p) in list.iter().enumerate() {
                 let spec = &conf.progs(*end)[n];
-                let link = bpf::link_create(p, hl.ifindex, *end).map_err(|e| {
-                    CniError::new(
-                        BPF,
-                        format!(
-                            "cannot attach {} to the {} of {}",
-                            spec.describe(),
-                            end.name(),
-                            rec.host
-                        ),
-                        format!("BPF_LINK_CREATE: {e}"),
-                    )
-                })?;
+                // Appended after the programs attached already, whatever the revision.
+                let fd = p.fd.as_raw_fd();
+                let link =
+                    bpf::link_create(fd, hl.ifindex, *end, Place::Append, 0).map_err(|e| {
+                        CniError::new(
+                            BPF,
+                            format!(
+                                "cannot attach {} to the {} of {}",
+                                spec.describe(),
+                                end.name(),
+                                rec.host
+                            ),
+                            format!("BPF_LINK_CREATE: {e}"),
+                        )
+                    })?;
                 let pin = bpf::pin_path(&dir, *end, n);
-                bpf::pin(link.as_fd(), &pin).map_err(|e| {
+                bpf::pin(link.as_raw_fd(), &pin).map_err(|e| {
                     CniError::new(
                         BPF,
                         format!("cannot pin the link at {}", pin.display()),
@@ -520,7 +523,9 @@ fn check_programs(d: &mut Diffs, conf: &NetConf, env: &Env, host: &LinkState) {
         for (n, spec) in specs.iter().enumerate() {
             let what = format!("{} program {n} ({})", end.name(), spec.describe());
             let pin = bpf::pin_path(&dir, end, n);
-            let info = match bpf::obj_get(&pin).and_then(|fd| bpf::link_info(fd.as_fd())) {
+            let info = match bpf::pinned(&pin)
+                .and_then(|fd| bpf::link_info(fd.as_raw_fd()).map_err(std::io::Error::from))
+            {
                 Ok(i) => i,
                 Err(e) => {
                     d.add(format!("{what}: no link pinned at {} ({e})", pin.display()));
@@ -528,11 +533,11 @@ fn check_programs(d: &mut Diffs, conf: &NetConf, env: &Env, host: &LinkState) {
                 }
             };
             link_ids.push(info.id);
-            if info.ty != libbpf_rs::libbpf_sys::BPF_LINK_TYPE_NETKIT {
+            if info.link_type != libbpf_rs::libbpf_sys::BPF_LINK_TYPE_NETKIT {
                 d.add(format!(
                     "{what}: the pin {} is a link of type {}, not netkit",
                     pin.display(),
-                    info.ty
+                    info.link_type
                 ));
                 continue;
             }
@@ -543,18 +548,18 @@ fn check_programs(d: &mut Diffs, conf: &NetConf, env: &Env, host: &LinkState) {
                 End::Primary => (Some(host.ifindex as u32), host.name.clone()),
                 End::Peer => (host.link, format!("the peer of {}", host.name)),
             };
-            if Some(info.ifindex) != want_ifindex || info.attach_type != bpf::attach_type(end) {
+            if Some(info.ifindex) != want_ifindex || info.attach_type != end.attach_type() {
                 d.add(format!(
                     "{what}: the link is attached to ifindex {} type {}, not to {} ({}) type {}",
                     info.ifindex,
                     info.attach_type,
                     want_dev,
                     want_ifindex.map_or("?".into(), |i| i.to_string()),
-                    bpf::attach_type(end)
+                    end.attach_type()
                 ));
             }
             let expected = match spec {
-                ProgSpec::Pinned(p) => bpf::obj_get(p)
+                ProgSpec::Pinned(p) => bpf::pinned(p)
                     .and_then(|fd| bpf::prog_info(fd.as_fd()))
                     .map(|i| {
                         (
@@ -591,7 +596,7 @@ fn check_programs(d: &mut Diffs, conf: &NetConf, env: &Env, host: &LinkState) {
                 Err(e) => d.add(format!("{what}: {e}")),
             }
         }
-        match bpf::query(host.ifindex, end) {
+        match bpf::query(host.ifindex, end).map(|q| (q.prog_ids(), q.link_ids())) {
             Ok((_, links)) if links == link_ids || links.len() == specs.len() && link_ids.len() < specs.len() => {}
             Ok((progs, links)) => d.add(format!(
                 "{} of {}: {} program(s) attached (links {links:?}, programs {progs:?}), {} configured",

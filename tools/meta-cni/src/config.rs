@@ -166,22 +166,9 @@ impl ProgSpec {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum End {
-    Primary,
-    Peer,
-}
-
-impl End {
-    pub const BOTH: [End; 2] = [End::Primary, End::Peer];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            End::Primary => "primary",
-            End::Peer => "peer",
-        }
-    }
-}
+/// An end of the pair, whose programs the configuration lists: metactl's, which also knows
+/// its netkit attach type.
+pub use metactl::bpf::End;
 
 /// The network configuration of the plugin, validated.
 #[derive(Debug, Clone)]

@@ -4,8 +4,13 @@
 //! with `BPF_NETKIT_PRIMARY` (run when the primary transmits) or `BPF_NETKIT_PEER` (run
 //! when the peer transmits), directly (`BPF_PROG_ATTACH`) or through links
 //! (`BPF_LINK_CREATE`), in an ordered array per end.
+//!
+//! The raw bpf(2) calls of the `metactl` binary and of `tools/meta-cni`, through libbpf's
+//! thin wrappers; an error is the errno, which converts into an [`std::io::Error`].
 
 use std::ffi::CString;
+use std::fmt;
+use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::Path;
 
@@ -14,6 +19,21 @@ use libbpf_rs::libbpf_sys as sys;
 /// A failed call: the positive errno.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Errno(pub i32);
+
+impl fmt::Display for Errno {
+    /// As [`io::Error`] shows the errno, e.g. "File exists (os error 17)".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&io::Error::from_raw_os_error(self.0), f)
+    }
+}
+
+impl std::error::Error for Errno {}
+
+impl From<Errno> for io::Error {
+    fn from(e: Errno) -> io::Error {
+        io::Error::from_raw_os_error(e.0)
+    }
+}
 
 fn check(rc: i32) -> Result<i32, Errno> {
     if rc < 0 {
@@ -37,6 +57,8 @@ pub enum End {
 }
 
 impl End {
+    pub const BOTH: [End; 2] = [End::Primary, End::Peer];
+
     pub fn attach_type(self) -> sys::bpf_attach_type {
         match self {
             End::Primary => sys::BPF_NETKIT_PRIMARY,
@@ -92,6 +114,16 @@ pub struct Query {
 }
 
 impl Query {
+    /// The ids of the programs, in order.
+    pub fn prog_ids(&self) -> Vec<u32> {
+        self.entries.iter().map(|e| e.prog_id).collect()
+    }
+
+    /// The ids of the programs' links, in order (0 for a program attached without a link).
+    pub fn link_ids(&self) -> Vec<u32> {
+        self.entries.iter().map(|e| e.link_id).collect()
+    }
+
     /// The ids of the programs attached without a link, in order.
     pub fn direct(&self) -> Vec<u32> {
         self.entries
@@ -274,4 +306,39 @@ pub fn link_info(link: RawFd) -> Result<LinkInfo, Errno> {
         ifindex,
         attach_type,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_shows_and_converts_as_io_error() {
+        let e = Errno(libc::EEXIST);
+        assert_eq!(e.to_string(), "File exists (os error 17)");
+        let io: io::Error = e.into();
+        assert_eq!(io.raw_os_error(), Some(libc::EEXIST));
+        assert_eq!(io.to_string(), e.to_string());
+    }
+
+    #[test]
+    fn query_ids_in_order() {
+        let q = Query {
+            revision: 3,
+            entries: vec![
+                Entry {
+                    prog_id: 7,
+                    link_id: 0,
+                },
+                Entry {
+                    prog_id: 8,
+                    link_id: 21,
+                },
+            ],
+        };
+        assert_eq!(q.prog_ids(), [7, 8]);
+        assert_eq!(q.link_ids(), [0, 21]);
+        assert_eq!(q.direct(), [7]);
+        assert_eq!(End::BOTH.map(End::attach_type), [54, 55]);
+    }
 }

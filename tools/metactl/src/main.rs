@@ -2,7 +2,6 @@
 
 //! metactl: create, change, inspect and delete meta devices (BPF-programmable device pairs).
 
-mod bpf;
 mod ethtool;
 
 use std::fs::File;
@@ -11,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use metactl::{nl, uapi};
+use metactl::{bpf, nl, uapi};
 use serde_json::{json, Value};
 
 use nl::{Link, Msg, Socket};
@@ -1008,8 +1007,8 @@ impl Shown {
 fn query_json(q: &bpf::Query) -> Value {
     json!({
         "revision": q.revision,
-        "prog_ids": q.entries.iter().map(|e| e.prog_id).collect::<Vec<_>>(),
-        "link_ids": q.entries.iter().map(|e| e.link_id).collect::<Vec<_>>(),
+        "prog_ids": q.prog_ids(),
+        "link_ids": q.link_ids(),
     })
 }
 
