@@ -31,7 +31,7 @@ use kernel::{
     sync::rcu,
 };
 
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering::Relaxed};
+use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering::Relaxed};
 
 mod uapi;
 use uapi::*;
@@ -75,14 +75,15 @@ const STAT_NAMES: [&CStr; 11] = [
     c_str!("xmit_drop_backlog"),
 ];
 
-/// The private data of one end.
+/// The private data of one end. `primary`, `scrub` and `mode` are set in `newlink`, before the
+/// end is registered, and never change.
 struct MetaEnd {
-    primary: AtomicBool,
+    primary: bool,
     /// The verdict without a program: `META_PASS` or `META_DROP`.
     policy: AtomicI32,
     /// Clear mark and priority when crossing namespaces (`META_SCRUB_DEFAULT`).
-    scrub: AtomicBool,
-    mode: AtomicU32,
+    scrub: bool,
+    mode: u32,
     /// The receive headroom requested for this end (`ndo_set_rx_headroom`).
     headroom: AtomicU32,
     counters: [AtomicU64; STAT_NAMES.len()],
@@ -94,11 +95,11 @@ impl MetaEnd {
     }
 
     fn is_primary(&self) -> bool {
-        self.primary.load(Relaxed)
+        self.primary
     }
 
     fn is_l2(&self) -> bool {
-        self.mode.load(Relaxed) == META_L2
+        self.mode == META_L2
     }
 }
 
@@ -120,10 +121,10 @@ impl Driver for Meta {
 
     fn init_data() -> impl PinInit<MetaEnd> {
         init!(MetaEnd {
-            primary: AtomicBool::new(false),
+            primary: false,
             policy: AtomicI32::new(META_PASS as i32),
-            scrub: AtomicBool::new(true),
-            mode: AtomicU32::new(META_L3),
+            scrub: true,
+            mode: META_L3,
             headroom: AtomicU32::new(0),
             counters: [const { AtomicU64::new(0) }; STAT_NAMES.len()],
         })
@@ -155,7 +156,7 @@ impl Driver for Meta {
             if !dev.same_net(peer) {
                 skb.ipvs_reset();
                 skb.clear_tstamp();
-                if me.scrub.load(Relaxed) {
+                if me.scrub {
                     skb.set_mark(0);
                     skb.set_priority(0);
                 }
@@ -461,7 +462,7 @@ impl LinkOps for Meta {
     fn newlink(
         rtnl: &Rtnl,
         src_net: &Namespace,
-        dev: &NewDevice<'_, Self>,
+        mut dev: NewDevice<'_, Self>,
         tb: &Attrs<'_>,
         data: Option<&Attrs<'_>>,
         extack: &ExtAck,
@@ -523,11 +524,12 @@ impl LinkOps for Meta {
             ));
         }
         let name = peer_tb.as_ref().and_then(|t| t.get(rtnl::IFLA_IFNAME));
-        let peer = dev.create_peer(rtnl, &net, name, &tbp, extack)?;
+        let mut peer = dev.create_peer(rtnl, &net, name, &tbp, extack)?;
         let l2 = mode == META_L2;
+        let explicit_ifindex = dev.ifindex() != 0;
         {
             let s = peer.setup();
-            s.inherit_tso_max(dev);
+            s.inherit_tso_max(&dev.setup());
             if l2 {
                 if !peer_tb.as_ref().is_some_and(|t| t.has(rtnl::IFLA_ADDRESS)) {
                     s.random_mac();
@@ -535,7 +537,7 @@ impl LinkOps for Meta {
                 s.update_flags(0, flags::NOARP);
             }
             if let Some(info) = &peer_info {
-                if dev.ifindex() != 0 {
+                if explicit_ifindex {
                     s.set_ifindex(info.ifindex());
                 }
             }
@@ -552,17 +554,14 @@ impl LinkOps for Meta {
             s.set_needed_room(headroom, tailroom);
         }
         for (end, primary, policy, scrub) in [
-            (&*peer, false, peer_policy, peer_scrub),
-            (&**dev, true, policy, scrub),
+            (&mut peer, false, peer_policy, peer_scrub),
+            (&mut dev, true, policy, scrub),
         ] {
-            let d = end.data();
-            d.primary.store(primary, Relaxed);
-            d.mode.store(mode, Relaxed);
-            d.policy.store(policy.unwrap_or(META_PASS as i32), Relaxed);
-            d.scrub.store(
-                scrub.unwrap_or(META_SCRUB_DEFAULT) == META_SCRUB_DEFAULT,
-                Relaxed,
-            );
+            let mut d = end.data_mut();
+            d.primary = primary;
+            d.mode = mode;
+            *d.policy.get_mut() = policy.unwrap_or(META_PASS as i32);
+            d.scrub = scrub.unwrap_or(META_SCRUB_DEFAULT) == META_SCRUB_DEFAULT;
         }
         rtnl::register_pair(rtnl, dev, peer).map_err(|e| {
             if e == EEXIST {
@@ -664,7 +663,7 @@ impl LinkOps for Meta {
         let me = dev.data();
         w.put_u8(IFLA_META_PRIMARY, me.is_primary().into())?;
         w.put_u32(IFLA_META_POLICY, me.policy.load(Relaxed) as u32)?;
-        w.put_u32(IFLA_META_MODE, me.mode.load(Relaxed))?;
+        w.put_u32(IFLA_META_MODE, me.mode)?;
         w.put_u32(IFLA_META_SCRUB, scrub_value(me))?;
         w.put_u16(IFLA_META_HEADROOM, dev.needed_headroom())?;
         w.put_u16(IFLA_META_TAILROOM, dev.needed_tailroom())?;
@@ -689,7 +688,7 @@ impl LinkOps for Meta {
 }
 
 fn scrub_value(end: &MetaEnd) -> u32 {
-    if end.scrub.load(Relaxed) {
+    if end.scrub {
         META_SCRUB_DEFAULT
     } else {
         META_SCRUB_NONE
