@@ -92,7 +92,8 @@ NOTMETA="not a meta (or netkit) device"
 refused "attach to lo (another kind)" 6 "$NOTMETA" metactl attach lo --primary --pinned "$P/pass"
 refused "attach an XDP program" 22 "" metactl attach mh --primary --pinned "$P/xdp" --append
 check "a pinned array map" bpftool map create "$P/map" type array key 4 value 4 entries 1 name control_map
-refused "attach a map as a program" 1 "is not a program fd" \
+# metactl's own check, before any attach: a failure without errno.
+refused "attach a map as a program" - "is not a program fd" \
 	metactl attach mh --primary --pinned "$P/map" --append
 refused "the same program twice on one end" 17 "the program is attached to this end already" \
 	metactl attach mh --primary --pinned "$P/pass" --append

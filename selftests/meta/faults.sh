@@ -264,7 +264,7 @@ before=$(meta_state "$POD")
 
 
 
-EPERM_MSG="Operation not permitted (errno 1)"
+EPERM_MSG="EPERM (errno 1, Operation not permitted)"
 PEER_MSG="programs attach through the primary, in its namespace"
 in_pod=(ip netns exec "$POD")
 in_pod_sys=(nsenter --net="/run/netns/$POD")
@@ -276,7 +276,7 @@ check_eq "non-root in the pod: ids and role of the peer" \
 	"None None False"
 refused "non-root in the pod: detach" 1 "$EPERM_MSG" \
 	"${in_pod[@]}" "${NOBODY[@]}" "$METACTL" detach mp --peer
-# The load fails already: libbpf's error, not metactl's errno line.
+# The load fails already: BPF_PROG_LOAD's EPERM, before any attach.
 refused "non-root in the pod: attach to the peer" 1 "Operation not permitted" \
 	"${in_pod[@]}" "${NOBODY[@]}" "$METACTL" attach mp --peer --obj "$BPF_DIR/pass.bpf.o"
 refused "non-root in the pod: set a policy" 1 "$EPERM_MSG" \

@@ -137,28 +137,28 @@ info_is "host0 after blackhole peer forward" "" host0 policy=blackhole peer_poli
 
 log "changes the kernel refuses (ip exits 2 with the extended ack message)"
 before=$(meta_state "$POD")
-refused "ip link set host0 type meta mode l2" 2 \
+refused_status "ip link set host0 type meta mode l2" 2 \
 	"meta operating mode cannot be changed after device creation" \
 	ipm link set host0 type meta mode l2
-refused "ip link set host0 type meta headroom 128" 2 \
+refused_status "ip link set host0 type meta headroom 128" 2 \
 	"meta headroom cannot be changed after device creation" \
 	ipm link set host0 type meta headroom 128
-refused "ip link set host0 type meta forward scrub default" 2 \
+refused_status "ip link set host0 type meta forward scrub default" 2 \
 	"meta scrubbing cannot be changed after device creation" \
 	ipm link set host0 type meta forward scrub default
-refused "ip link set pod0 type meta forward, through the peer" 2 \
+refused_status "ip link set pod0 type meta forward, through the peer" 2 \
 	"meta link settings can be changed only through the primary device" \
 	ipm -n "$POD" link set pod0 type meta forward
 
 log "no bpf option: programs attach through bpf(2) (ip exits 1, nothing sent)"
-refused "ip link set host0 type meta bpf PINNED" 1 "$UNKNOWN_BPF" \
+refused_status "ip link set host0 type meta bpf PINNED" 1 "$UNKNOWN_BPF" \
 	ipm link set host0 type meta bpf "$P/pass"
 
 log "parse errors: iproute2's message, nothing created"
 parse_err() {
 	local what=$1 status=$2 msg=$3
 	shift 3
-	expect_err "ip link add bad0 type meta $what" "$status" "$msg" \
+	expect_status "ip link add bad0 type meta $what" "$status" "$msg" \
 		ipm link add bad0 type meta "$@"
 }
 parse_err "mode l4" 255 'Error: argument "l4" is wrong: mode must be either "l3" or "l2"' mode l4

@@ -345,34 +345,80 @@ metactl() {
 	"$METACTL" "$@"
 }
 
-# expect_err WHAT ERRNO MSG CMD...: CMD must fail with exit code ERRNO (metactl
-# exits with the errno of the kernel's answer) and print MSG (the extended ack
-# message; empty: not checked) on stderr.
+# expect_err WHAT ERRNO MSG CMD...: CMD, a metactl (also under ip netns exec,
+# nsenter, setpriv, unshare or a function such as "new" of control.sh), must
+# be refused by the kernel with ERRNO (a number): metactl exits 1 (the kernel
+# refused) and names the errno on stderr, "metactl: EINVAL (errno 22, Invalid
+# argument): MESSAGE". MSG (empty: not checked) must be in its output: the
+# extended ack message, or metactl's words. ERRNO "-": metactl fails without
+# an errno instead (exit 3: no refusal of the kernel's, e.g. a pin that is not
+# a program). For a command other than metactl, see expect_status.
 expect_err() {
-	local what=$1 errno=$2 msg=$3 out rc
+	local what=$1 errno=$2 msg=$3 out rc name
 	shift 3
 	out=$("$@" 2>&1 </dev/null)
 	rc=$?
-	if [ "$rc" -ne "$errno" ]; then
-		fail "$what: exit $rc, want $errno: $out"
+	if [ "$errno" = - ]; then
+		if [ "$rc" -ne 3 ]; then
+			fail "$what: exit $rc, want 3 (a failure without errno): $out"
+			return 1
+		fi
+		name="a failure without errno"
+	else
+		if [ "$rc" -ne 1 ] || [[ "$out" != *"(errno $errno, "* ]]; then
+			fail "$what: exit $rc, want 1 (refused) with '(errno $errno, ...)': $out"
+			return 1
+		fi
+		name=$(sed -n "s/^metactl: \(.*\) (errno $errno, .*/\1/p" <<<"$out" | head -n 1)
+		name="${name:-?} (errno $errno)"
+	fi
+	if [ -n "$msg" ] && [[ "$out" != *"$msg"* ]]; then
+		fail "$what: $name but message '$out', want '$msg'"
+		return 1
+	fi
+	[ -n "$msg" ] && name+=", '$msg'"
+	ok "$what: $name"
+}
+
+# expect_status WHAT STATUS MSG CMD...: CMD, a command other than metactl (ip),
+# must fail with exit status STATUS and print MSG (empty: not checked).
+expect_status() {
+	local what=$1 status=$2 msg=$3 out rc
+	shift 3
+	out=$("$@" 2>&1 </dev/null)
+	rc=$?
+	if [ "$rc" -ne "$status" ]; then
+		fail "$what: exit $rc, want $status: $out"
 		return 1
 	fi
 	if [ -n "$msg" ] && [[ "$out" != *"$msg"* ]]; then
-		fail "$what: errno $errno but message '$out', want '$msg'"
+		fail "$what: exit $status but message '$out', want '$msg'"
 		return 1
 	fi
-	ok "$what: errno $errno${msg:+, '$msg'}"
+	[ -n "$msg" ] && status+=", '$msg'"
+	ok "$what: exit $status"
 }
 
-# refused WHAT ERRNO MSG CMD...: the request is refused as expected_err wants,
+# refused WHAT ERRNO MSG CMD...: the request is refused as expect_err wants,
 # and meta_state of the initial netns and $POD is still $before (set by the
 # caller, updated after a change so that one change is reported once).
-# Counts the requests in REFUSED_REQUESTS.
+# Counts the requests in REFUSED_REQUESTS. refused_status: the same with
+# expect_status, for a command other than metactl.
 REFUSED_REQUESTS=0
 refused() {
+	refused_by expect_err "$@"
+}
+
+refused_status() {
+	refused_by expect_status "$@"
+}
+
+# refused_by EXPECT WHAT CODE MSG CMD...: refused and refused_status.
+refused_by() {
+	local expect=$1 now
+	shift
 	REFUSED_REQUESTS=$((REFUSED_REQUESTS + 1))
-	expect_err "$@" || return 1
-	local now
+	"$expect" "$@" || return 1
 	now=$(meta_state "$POD")
 	if [ "$now" != "$before" ]; then
 		fail "$1: the state changed"

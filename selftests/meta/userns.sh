@@ -60,9 +60,9 @@ refused_into_init() {
 	during=$(init_meta)
 	echo >"$fifo"
 	wait "$pid"
-	check_eq "$what: exit status (EPERM)" "$(sed -n 's/^rc=//p' "$out")" 1
-	grep -qF "$PERM_MSG" "$out" && ok "$what: message '$PERM_MSG'" ||
-		fail "$what: message: $(cat "$out")"
+	check_eq "$what: exit status (refused)" "$(sed -n 's/^rc=//p' "$out")" 1
+	grep -qF "EPERM (errno 1, Operation not permitted): $PERM_MSG" "$out" &&
+		ok "$what: EPERM, message '$PERM_MSG'" || fail "$what: message: $(cat "$out")"
 	check_eq "$what: meta devices in its own netns" "$(sed -n 's/^links=//p' "$out")" 0
 	check_eq "$what: meta devices in the initial netns" "$during" "$init_before"
 	rm -f "$out" "$fifo"

@@ -2,6 +2,7 @@
 
 //! metactl: create, change, inspect and delete meta devices (BPF-programmable device pairs).
 
+mod errno;
 mod ethtool;
 
 use std::fs::File;
@@ -16,13 +17,38 @@ use serde_json::{json, Value};
 use nl::{Link, Msg, Socket};
 use uapi::*;
 
+/// Exit status 1: the kernel (a netlink request or a system call) refused, with an errno.
+const EXIT_REFUSED: u8 = 1;
+/// Exit status 2: a usage error (clap's own status for its errors).
+const EXIT_USAGE: u8 = 2;
+/// Exit status 3: any other failure.
+const EXIT_FAILED: u8 = 3;
+
+const AFTER_HELP: &str = "\
+Exit status:
+  0  success
+  1  the kernel refused (a netlink request or a system call); stderr names the errno:
+       metactl: EINVAL (errno 22, Invalid argument): <the kernel's extended ack message>
+  2  usage error
+  3  any other failure (an object file that libbpf cannot open, no such program in it,
+     a pin that is not a program, several programs on an end and none named, ...)
+
+With --json-errors a failure also prints one line on stdout:
+  {\"error\":{\"errno\":22,\"name\":\"EINVAL\",\"message\":\"...\"}}
+errno and name are null unless the exit status is 1 (name null for a number without one),
+message is null for a refusal without a message.";
+
 #[derive(Parser)]
 #[command(
     name = "metactl",
     version,
-    about = "Control meta devices (BPF-programmable device pairs)"
+    about = "Control meta devices (BPF-programmable device pairs)",
+    after_help = AFTER_HELP
 )]
 struct Cli {
+    /// On failure, also print the error as one line of JSON on stdout
+    #[arg(long, global = true)]
+    json_errors: bool,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -349,12 +375,53 @@ fn parse_raw_attr(s: &str) -> Result<(u16, Vec<u8>), String> {
     Ok((parse_num_u16(t)?, parse_hex(h)?))
 }
 
-/// Why metactl failed.
+/// Why metactl failed; each kind has its exit status.
+#[derive(Debug, PartialEq)]
 enum Failure {
-    /// A system call or the kernel refused: positive errno and the extended ack message.
+    /// The kernel refused a netlink request or a system call: positive errno and the
+    /// extended ack message, or metactl's words on what was refused (exit status 1).
     Errno(i32, Option<String>),
-    /// Anything else (exit code 1).
+    /// A usage error that clap cannot see (exit status 2, as clap's own).
+    Usage(String),
+    /// Anything else (exit status 3).
     Other(String),
+}
+
+impl Failure {
+    fn exit_status(&self) -> u8 {
+        match self {
+            Failure::Errno(..) => EXIT_REFUSED,
+            Failure::Usage(_) => EXIT_USAGE,
+            Failure::Other(_) => EXIT_FAILED,
+        }
+    }
+
+    /// The line on stderr, after "metactl: ": `EINVAL (errno 22, Invalid argument): MSG`.
+    fn text(&self) -> String {
+        match self {
+            Failure::Errno(n, msg) => {
+                let head = format!(
+                    "{} (errno {n}, {})",
+                    errno::name_or_number(*n),
+                    strerror(*n)
+                );
+                match msg {
+                    Some(m) => format!("{head}: {m}"),
+                    None => head,
+                }
+            }
+            Failure::Usage(m) | Failure::Other(m) => m.clone(),
+        }
+    }
+
+    /// The line on stdout with --json-errors.
+    fn json(&self) -> Value {
+        let (n, msg) = match self {
+            Failure::Errno(n, msg) => (Some(*n), msg.as_deref()),
+            Failure::Usage(m) | Failure::Other(m) => (None, Some(m.as_str())),
+        };
+        json!({"error": {"errno": n, "name": n.and_then(errno::name), "message": msg}})
+    }
 }
 
 impl From<nl::Error> for Failure {
@@ -381,6 +448,42 @@ fn strerror(errno: i32) -> String {
     s.to_string_lossy().into_owned()
 }
 
+/// libbpf's own error codes start here (`__LIBBPF_ERRNO__START` in libbpf.h): they are no
+/// errno of the kernel's.
+const LIBBPF_ERRNO_START: i32 = 4000;
+
+/// The errno in a libbpf-rs error, if there is one: libbpf-rs keeps libbpf's negative
+/// return as a `std::io::Error`, which only its text shows ("... (os error 13)").
+fn libbpf_errno(e: &libbpf_rs::Error) -> Option<i32> {
+    let text = format!("{e:#}");
+    let (_, tail) = text.rsplit_once("(os error ")?;
+    let n: i32 = tail.split_once(')')?.0.parse().ok()?;
+    (n > 0).then_some(n)
+}
+
+/// libbpf's text for one of its own error codes (or an errno).
+fn libbpf_strerror(err: i32) -> String {
+    let mut buf = [0 as std::ffi::c_char; 128];
+    // SAFETY: `buf` is valid for its length; libbpf NUL-terminates what it writes.
+    unsafe { libbpf_rs::libbpf_sys::libbpf_strerror(err, buf.as_mut_ptr(), buf.len() as _) };
+    // SAFETY: NUL-terminated within `buf` (zeroed, and libbpf writes at most its length).
+    let s = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) };
+    s.to_string_lossy().into_owned()
+}
+
+/// A failure of libbpf `doing` something with `what`. When libbpf-rs carries an errno of
+/// the kernel's and the step is the `kernel`'s (a system call), it is a refusal with that
+/// errno; otherwise a failure without errno that says why.
+fn libbpf_failure(e: libbpf_rs::Error, what: &Path, doing: &str, kernel: bool) -> Failure {
+    let head = format!("{}: {doing}", what.display());
+    match libbpf_errno(&e) {
+        Some(n) if n < LIBBPF_ERRNO_START && kernel => Failure::Errno(n, Some(head)),
+        Some(n) if n < LIBBPF_ERRNO_START => Failure::Other(format!("{head}: {}", strerror(n))),
+        Some(n) => Failure::Other(format!("{head}: libbpf: {}", libbpf_strerror(n))),
+        None => Failure::Other(format!("{head}: {e:#}")),
+    }
+}
+
 type Res<T = ()> = Result<T, Failure>;
 
 /// A BPF program fd, with what keeps it alive.
@@ -402,8 +505,11 @@ fn load_prog_spec(spec: &str) -> Res<ProgFd> {
 /// SCHED_CLS, and only that one.
 fn load_prog(obj: &Path, sec: Option<&str>) -> Res<ProgFd> {
     use libbpf_rs::{ObjectBuilder, ProgramType};
-    let fail = |e: libbpf_rs::Error| Failure::Other(format!("{}: {e:#}", obj.display()));
-    let mut open = ObjectBuilder::default().open_file(obj).map_err(fail)?;
+    // Opening reads and parses the file: a failure is the file's (exit status 3), whatever
+    // the errno.
+    let mut open = ObjectBuilder::default()
+        .open_file(obj)
+        .map_err(|e| libbpf_failure(e, obj, "cannot open the object", false))?;
     let pick = {
         let progs: Vec<_> = open.progs().collect();
         let found = match sec {
@@ -430,7 +536,11 @@ fn load_prog(obj: &Path, sec: Option<&str>) -> Res<ProgFd> {
             p.set_autoload(false);
         }
     }
-    let loaded = open.load().map_err(fail)?;
+    // The load creates the maps and programs: the kernel's answer (the verifier's log, if
+    // any, is on stderr from libbpf).
+    let loaded = open
+        .load()
+        .map_err(|e| libbpf_failure(e, obj, "cannot load the object", true))?;
     let prog = loaded
         .progs()
         .find(|p| p.name() == pick.as_os_str())
@@ -440,10 +550,12 @@ fn load_prog(obj: &Path, sec: Option<&str>) -> Res<ProgFd> {
     Ok(ProgFd(fd))
 }
 
+/// The program pinned at `path`: BPF_OBJ_GET's errno, or a failure (exit status 3) when the
+/// pin is not a program.
 fn pinned_prog(path: &Path) -> Res<ProgFd> {
     libbpf_rs::Program::fd_from_pinned_path(path)
         .map(ProgFd)
-        .map_err(|e| Failure::Other(format!("{e:#}")))
+        .map_err(|e| libbpf_failure(e, path, "cannot open the pinned program", true))
 }
 
 fn ifindex(name: &str) -> Res<i32> {
@@ -541,8 +653,10 @@ fn cmd_add(a: &AddArgs) -> Res {
     let netns = match &a.peer_netns {
         Some(ns) => {
             let path = Path::new("/run/netns").join(ns);
-            let f = File::open(&path)
-                .map_err(|e| Failure::Other(format!("{}: {e}", path.display())))?;
+            let f = File::open(&path).map_err(|e| match e.raw_os_error() {
+                Some(n) => Failure::Errno(n, Some(path.display().to_string())),
+                None => Failure::Other(format!("{}: {e}", path.display())),
+            })?;
             Some(f)
         }
         None => None,
@@ -558,7 +672,7 @@ fn cmd_add(a: &AddArgs) -> Res {
         _ => None,
     };
     if (prog.is_some() || peer_prog.is_some()) && a.name.is_none() {
-        return Err(Failure::Other(
+        return Err(Failure::Usage(
             "add: programs at creation need the primary's name".into(),
         ));
     }
@@ -722,7 +836,7 @@ fn cmd_attach(a: &AttachArgs) -> Res {
     let idx = ifindex(&a.name)?;
     let progs = attach_progs(a)?;
     let [first, rest @ ..] = progs.as_slice() else {
-        return Err(Failure::Other("attach: no program".into()));
+        return Err(Failure::Usage("attach: no program".into()));
     };
     attach_one(a, idx, first)?;
     if rest.is_empty() && a.repeat == 1 {
@@ -748,7 +862,7 @@ fn cmd_link(pin: Option<&Path>, id: Option<u32>) -> Res {
             .map_err(|e| Failure::Errno(e.0, Some(format!("no link pinned at {}", p.display()))))?,
         (None, Some(id)) => bpf::link_fd_by_id(id)
             .map_err(|e| Failure::Errno(e.0, Some(format!("no link with id {id}"))))?,
-        (None, None) => return Err(Failure::Other("link: give a pin or --id".into())),
+        (None, None) => return Err(Failure::Usage("link: give a pin or --id".into())),
     };
     let i = bpf::link_info(fd.as_raw_fd()).map_err(|e| Failure::Errno(e.0, None))?;
     let netkit = i.link_type == libbpf_rs::libbpf_sys::BPF_LINK_TYPE_NETKIT;
@@ -798,7 +912,7 @@ fn cmd_detach(d: &DetachArgs) -> Res {
         bpf::End::Primary
     };
     if !d.primary && !d.peer {
-        return Err(Failure::Other("detach: say --primary or --peer".into()));
+        return Err(Failure::Usage("detach: say --primary or --peer".into()));
     }
     let idx = ifindex(name)?;
     let fail = |e| attach_failure(e, end);
@@ -870,7 +984,7 @@ fn cmd_raw(r: &RawArgs) -> Res {
             let n = r
                 .name
                 .as_deref()
-                .ok_or_else(|| Failure::Other("raw change needs --name".into()))?;
+                .ok_or_else(|| Failure::Usage("raw change needs --name".into()))?;
             ifindex(n)?
         }
     };
@@ -1110,21 +1224,42 @@ fn run(cli: &Cli) -> Res {
     }
 }
 
+/// The message of a clap error: its text up to the usage, on one line, without "error: ".
+fn clap_message(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let words: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let line = words.join(" ");
+    line.strip_prefix("error: ").unwrap_or(&line).to_owned()
+}
+
+/// Reports a failure: its line on stderr, with --json-errors its JSON on stdout.
+fn report(f: &Failure, json_errors: bool) -> ExitCode {
+    eprintln!("metactl: {}", f.text());
+    if json_errors {
+        println!("{}", f.json());
+    }
+    ExitCode::from(f.exit_status())
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap's usage errors keep clap's text and status (2); --json-errors, if given,
+            // adds the error (the text before the usage) as the JSON error.
+            if e.use_stderr() && std::env::args_os().any(|a| a == "--json-errors") {
+                println!("{}", Failure::Usage(clap_message(&e)).json());
+            }
+            e.exit()
+        }
+    };
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Errno(n, msg)) => {
-            match msg {
-                Some(m) => eprintln!("metactl: {} (errno {n}): {m}", strerror(n)),
-                None => eprintln!("metactl: {} (errno {n})", strerror(n)),
-            }
-            ExitCode::from(u8::try_from(n).unwrap_or(1))
-        }
-        Err(Failure::Other(m)) => {
-            eprintln!("metactl: {m}");
-            ExitCode::from(1)
-        }
+        Err(f) => report(&f, cli.json_errors),
     }
 }
 
@@ -1453,5 +1588,136 @@ mod tests {
     #[test]
     fn error_text() {
         assert_eq!(strerror(libc::EACCES), "Permission denied");
+        let f = Failure::Errno(libc::EINVAL, Some("Unknown meta attribute".into()));
+        assert_eq!(
+            f.text(),
+            "EINVAL (errno 22, Invalid argument): Unknown meta attribute"
+        );
+        assert_eq!(f.exit_status(), 1);
+        assert_eq!(
+            Failure::Errno(libc::EPERM, None).text(),
+            "EPERM (errno 1, Operation not permitted)"
+        );
+        assert_eq!(
+            Failure::Errno(errno::ENOTSUPP, None).text(),
+            "ENOTSUPP (errno 524, Unknown error 524)"
+        );
+        assert_eq!(
+            Failure::Errno(600, Some("m".into())).text(),
+            "errno 600 (errno 600, Unknown error 600): m"
+        );
+        assert_eq!(Failure::Usage("u".into()).text(), "u");
+        assert_eq!(Failure::Usage("u".into()).exit_status(), 2);
+        assert_eq!(Failure::Other("o".into()).text(), "o");
+        assert_eq!(Failure::Other("o".into()).exit_status(), 3);
+    }
+
+    #[test]
+    fn error_json() {
+        let one_line = |f: Failure| f.json().to_string();
+        assert_eq!(
+            one_line(Failure::Errno(22, Some("Unknown meta attribute".into()))),
+            r#"{"error":{"errno":22,"name":"EINVAL","message":"Unknown meta attribute"}}"#
+        );
+        assert_eq!(
+            one_line(Failure::Errno(17, None)),
+            r#"{"error":{"errno":17,"name":"EEXIST","message":null}}"#
+        );
+        assert_eq!(
+            one_line(Failure::Errno(600, None)),
+            r#"{"error":{"errno":600,"name":null,"message":null}}"#
+        );
+        assert_eq!(
+            one_line(Failure::Other("x.o: no BPF program in the object".into())),
+            r#"{"error":{"errno":null,"name":null,"message":"x.o: no BPF program in the object"}}"#
+        );
+        assert_eq!(
+            one_line(Failure::Usage("detach: say --primary or --peer".into())),
+            r#"{"error":{"errno":null,"name":null,"message":"detach: say --primary or --peer"}}"#
+        );
+    }
+
+    #[test]
+    fn error_kinds() {
+        // nl and io errors: an errno is a refusal, anything else a failure.
+        let ack = nl::Ack {
+            errno: libc::EEXIST,
+            msg: Some("exists".into()),
+            offset: None,
+        };
+        assert_eq!(
+            Failure::from(nl::Error::Kernel(ack)),
+            Failure::Errno(libc::EEXIST, Some("exists".into()))
+        );
+        assert_eq!(
+            Failure::from(std::io::Error::from_raw_os_error(libc::ENOBUFS)),
+            Failure::Errno(libc::ENOBUFS, None)
+        );
+        let bad = std::io::Error::new(std::io::ErrorKind::InvalidData, "malformed netlink ack");
+        assert_eq!(
+            Failure::from(nl::Error::Io(bad)),
+            Failure::Other("malformed netlink ack".into())
+        );
+        // libbpf-rs: the errno survives only in the text, also under a context.
+        use libbpf_rs::ErrorExt;
+        let e = libbpf_rs::Error::from_raw_os_error(libc::EPERM);
+        assert_eq!(libbpf_errno(&e), Some(libc::EPERM));
+        assert_eq!(
+            libbpf_failure(e, Path::new("p.o"), "cannot load", true),
+            Failure::Errno(libc::EPERM, Some("p.o: cannot load".into()))
+        );
+        let e = libbpf_rs::Error::from_raw_os_error(libc::ENOENT).context("failed to retrieve");
+        assert_eq!(libbpf_errno(&e), Some(libc::ENOENT));
+        assert_eq!(
+            libbpf_failure(e, Path::new("p.o"), "cannot open", false),
+            Failure::Other("p.o: cannot open: No such file or directory".into())
+        );
+        // libbpf's own codes (4001: not an ELF object) are no errno.
+        let e = libbpf_rs::Error::from_raw_os_error(4001);
+        assert_eq!(libbpf_errno(&e), Some(4001));
+        assert_eq!(
+            libbpf_failure(e, Path::new("p.o"), "cannot load", true),
+            Failure::Other(format!(
+                "p.o: cannot load: libbpf: {}",
+                libbpf_strerror(4001)
+            ))
+        );
+        assert!(!libbpf_strerror(4001).contains("Unknown"));
+        let e = libbpf_rs::Error::from(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "retrieved BPF fd is not a program fd: Map",
+        ));
+        assert_eq!(libbpf_errno(&e), None);
+        assert_eq!(
+            libbpf_failure(e, Path::new("/sys/fs/bpf/m"), "cannot open", true),
+            Failure::Other(
+                "/sys/fs/bpf/m: cannot open: retrieved BPF fd is not a program fd: Map".into()
+            )
+        );
+    }
+
+    #[test]
+    fn exit_statuses() {
+        // clap's own usage errors exit 2, as metactl's.
+        let e = Cli::try_parse_from(["metactl", "attach"]).err().unwrap();
+        assert_eq!(e.exit_code(), i32::from(EXIT_USAGE));
+        let e = Cli::try_parse_from(["metactl", "--help"]).err().unwrap();
+        assert_eq!(e.exit_code(), 0);
+        assert!(
+            e.to_string().contains("Exit status:"),
+            "the help shows the exit statuses"
+        );
+        assert_eq!((EXIT_REFUSED, EXIT_USAGE, EXIT_FAILED), (1, 2, 3));
+        let e = Cli::try_parse_from(["metactl", "detach", "m0", "--id", "x"])
+            .err()
+            .unwrap();
+        assert_eq!(
+            clap_message(&e),
+            "invalid value 'x' for '--id <PROG_ID>': invalid digit found in string"
+        );
+        // --json-errors goes anywhere on the line.
+        assert!(cli(&["--json-errors", "show"]).json_errors);
+        assert!(cli(&["show", "--json-errors", "--json"]).json_errors);
+        assert!(!cli(&["show"]).json_errors);
     }
 }
