@@ -39,7 +39,10 @@ if [ "$cmd" = kdir ]; then
 	exit 0
 fi
 
-g() { git -C "$kdir" "$@"; }
+# No automatic gc: after the commit of the whole tree git would start one in
+# the background, which holds HEAD.lock while the series is checked out (seen
+# on a fresh machine: "cannot lock ref 'HEAD'"), or is killed and leaves it.
+g() { git -c gc.auto=0 -c maintenance.auto=false -C "$kdir" "$@"; }
 
 unpack() {
 	local tmp=$kdir.unpack
@@ -47,6 +50,8 @@ unpack() {
 	rm -rf "$tmp" && mkdir -p "$tmp" &&
 	tar -C "$tmp" --strip-components=1 -xf "$tarball" &&
 	git -C "$tmp" init -q -b meta &&
+	git -C "$tmp" config gc.auto 0 &&
+	git -C "$tmp" config maintenance.auto false &&
 	git -C "$tmp" add -A -f . &&
 	GIT_AUTHOR_DATE=2000-01-01T00:00:00Z GIT_COMMITTER_DATE=2000-01-01T00:00:00Z \
 		git -C "$tmp" -c user.name=meta -c user.email=meta@localhost \
