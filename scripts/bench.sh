@@ -21,7 +21,9 @@
 #    prints the table.
 #
 # Environment: BENCH_REPS (10), BENCH_LAT_S (3), BENCH_TPUT_S (3),
-# BENCH_INSN_REPS (2), BENCH_INSN_S (3), BENCH_SKIP_INSN=1 (no plugin boot).
+# BENCH_INSN_REPS (3), BENCH_INSN_S (3), BENCH_ICOUNT_SHIFT (2),
+# BENCH_SKIP_INSN=1 (no plugin boot), BENCH_SKIP_TIME=1 (no timed boot: only
+# the deterministic instruction view, in a few minutes).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -34,7 +36,8 @@ die() {
 outdir=$(realpath -m "${1:-$META_ROOT/Documentation/bench}")
 export FLAVOUR=bench
 export BENCH_REPS=${BENCH_REPS:-10} BENCH_LAT_S=${BENCH_LAT_S:-3} BENCH_TPUT_S=${BENCH_TPUT_S:-3}
-export BENCH_INSN_REPS=${BENCH_INSN_REPS:-2} BENCH_INSN_S=${BENCH_INSN_S:-3}
+export BENCH_INSN_REPS=${BENCH_INSN_REPS:-3} BENCH_INSN_S=${BENCH_INSN_S:-3}
+export BENCH_ICOUNT_SHIFT=${BENCH_ICOUNT_SHIFT:-2}
 t0=$(date +%s)
 
 "$META_ROOT/scripts/setup.sh"
@@ -60,11 +63,14 @@ step "insncount (QEMU plugin)" "$META_LOGDIR/bench-insncount.log" \
 run=$META_CACHE/runs/$(date +%Y%m%d-%H%M%S)-bench
 mkdir -p "$run"
 say "bench: run dir $run"
-say "bench: timed runs, $BENCH_REPS reps x 7 variants x (TCP ${BENCH_LAT_S}s, UDP ${BENCH_LAT_S}s, iperf3 ${BENCH_TPUT_S}s)"
-"$META_ROOT/scripts/vm.sh" bench "$run/time" time || die "the timed runs failed; see $run/time/guest.out"
-cp "$run/time/results.jsonl" "$run/results.jsonl"
+: >"$run/results.jsonl"
+if [ "${BENCH_SKIP_TIME:-0}" != 1 ]; then
+	say "bench: timed runs, $BENCH_REPS reps x 7 variants x (TCP ${BENCH_LAT_S}s, UDP ${BENCH_LAT_S}s, iperf3 ${BENCH_TPUT_S}s)"
+	"$META_ROOT/scripts/vm.sh" bench "$run/time" time || die "the timed runs failed; see $run/time/guest.out"
+	cat "$run/time/results.jsonl" >>"$run/results.jsonl"
+fi
 if [ "${BENCH_SKIP_INSN:-0}" != 1 ]; then
-	say "bench: instruction counts, $BENCH_INSN_REPS reps x 7 variants x (TCP, UDP) x (1 s, ${BENCH_INSN_S} s)"
+	say "bench: instruction counts under icount (shift $BENCH_ICOUNT_SHIFT), $BENCH_INSN_REPS reps x 7 variants x (TCP, UDP) x (1 s, ${BENCH_INSN_S} s of guest time)"
 	"$META_ROOT/scripts/vm.sh" bench "$run/insn" insn || die "the instruction runs failed; see $run/insn/guest.out"
 	python3 "$META_ROOT/scripts/benchparse.py" marks "$run/insn/results.jsonl" "$run/insn/marks.txt"
 	cat "$run/insn/results.jsonl" >>"$run/results.jsonl"
@@ -79,11 +85,13 @@ def sh(cmd):
     except OSError:
         return ""
 guest = {}
-try:
-    with open(os.path.join(run, "time", "guest-info.json")) as f:
-        guest = json.load(f)
-except (OSError, ValueError):
-    pass
+for boot in ("time", "insn"):
+    try:
+        with open(os.path.join(run, boot, "guest-info.json")) as f:
+            guest = json.load(f)
+        break
+    except (OSError, ValueError):
+        pass
 env = os.environ
 print(json.dumps({
     "date": sh("date -u +%Y-%m-%dT%H:%MZ"),
@@ -95,12 +103,16 @@ print(json.dumps({
     "guest_cpus": guest.get("guest_cpus", "?"),
     "sockperf": guest.get("sockperf", "?"),
     "iperf3": guest.get("iperf3", "?"),
-    "method": (f"{env['BENCH_REPS']} reps, variants interleaved per rep after one unrecorded "
-               f"warm-up rep; sockperf ping-pong TCP and UDP {env['BENCH_LAT_S']} s each "
-               f"(one-way latency = RTT/2, sockperf's own warm-up excluded), iperf3 -t "
-               f"{env['BENCH_TPUT_S']}; instructions: {env['BENCH_INSN_REPS']} reps, (long "
-               f"{env['BENCH_INSN_S']} s - short 1 s) guest instructions / (long - short) "
-               "round trips, counted by the insncount TCG plugin in a second boot"),
+    "method": ((f"{env['BENCH_REPS']} reps, variants interleaved per rep after one unrecorded "
+                f"warm-up rep; sockperf ping-pong TCP and UDP {env['BENCH_LAT_S']} s each "
+                f"(one-way latency = RTT/2, sockperf's own warm-up excluded), iperf3 -t "
+                f"{env['BENCH_TPUT_S']}; " if env.get("BENCH_SKIP_TIME") != "1" else
+                "no timed runs (BENCH_SKIP_TIME=1); ")
+               + f"instructions: {env['BENCH_INSN_REPS']} reps, (long "
+               f"{env['BENCH_INSN_S']} s - short 1 s of guest time) guest instructions / (long - short) "
+               "round trips, counted by the insncount TCG plugin in a boot of its own under "
+               f"-icount shift={env['BENCH_ICOUNT_SHIFT']},sleep=off (guest time = instructions)"),
+    "host_load": env.get("BENCH_HOST_LOAD", "none"),
 }, indent=1))
 EOF
 

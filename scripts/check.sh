@@ -8,8 +8,9 @@
 # setup (scripts/setup.sh), the test kernel (scripts/kernel.sh), meta.ko,
 # metactl, the BPF samples, link_meta.so, the netkit API clients (make
 # tcnetkit) and the CNI plugin, the unit tests of metactl and of the plugin
-# (cargo test), the netkit clients' harness self-test and the compile-fail
-# tests of the Rust abstractions (scripts/compile-fail.sh; one result each),
+# (cargo test), the netkit clients' harness self-test, the self-test of the
+# verdict (scripts/vmreport_selftest.py) and the compile-fail tests of the
+# Rust abstractions (scripts/compile-fail.sh; one result each),
 # then one boot of the VM with the selftests and doctests (scripts/vm.sh
 # check). The time of each step goes to $META_STEPS_FILE, which
 # scripts/vmreport.py prints as a table, with the time of each test, before
@@ -73,6 +74,10 @@ for tool in metactl meta-cni; do
 done
 host_result "netkit clients' harness self-test" "$META_LOGDIR/tcnetkit-selftest.log" \
 	make -s -C selftests/meta/tc_netkit selftest
+# The verdict itself: vmreport.py on made-up runs (each splat pattern, skips,
+# missing results) and lib.sh's skip rule.
+host_result "verdict self-test (scripts/vmreport_selftest.py)" "$META_LOGDIR/vmreport-selftest.log" \
+	python3 scripts/vmreport_selftest.py
 # Misuses of the abstractions that must not compile (and one use that must).
 host_result "compile-fail tests of the abstractions (rust/compile-fail)" \
 	"$META_LOGDIR/compile-fail.log" scripts/compile-fail.sh

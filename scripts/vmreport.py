@@ -334,14 +334,6 @@ def report_splats(rundir, t, leak_scan):
         print("splats: none in the kernel log")
 
 
-def report_guest_fails(rundir, t):
-    """Failures the guest runner found itself (netns never freed)."""
-    for line in lines_of(read(rundir, "guest.out")):
-        if line.startswith("# meta-guest:") and ": FAIL:" in line:
-            print("FAIL: " + line[len("# meta-guest: "):])
-            t.failed += 1
-
-
 def report_host(t):
     """Results of the host's own steps (scripts/check.sh: metactl's cargo test)."""
     path = os.environ.get("META_HOST_RESULTS")
@@ -411,7 +403,6 @@ def main():
     if mode == "check":
         report_host(t)
         report_selftests(rundir, t)
-        report_guest_fails(rundir, t)
         report_kunit(rundir, t)
     report_splats(rundir, t, mode == "check")
     vm_status(rundir, t)
