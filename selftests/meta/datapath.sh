@@ -5,7 +5,11 @@
 # and L2 mode: packets cross, each verdict and drop cause is seen in the
 # counters of the end that transmitted (ethtool -S) and in the per-CPU
 # statistics (ip -s link), a program is replaced atomically, carrier follows
-# both ends, and deleting the pod's netns deletes the pair.
+# both ends, and deleting the pod's netns deletes the pair. Then the room
+# options: headroom and tailroom given at creation are read back on both
+# ends and pings of 56 to 8000 bytes cross; and the primary, with a program
+# attached, is moved to another netns, where the program still runs on what
+# it transmits, and back.
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
@@ -14,7 +18,7 @@ mh_gone() { ! ip link show mh >/dev/null 2>&1; }
 
 require_cmd ip ping ethtool bpftool python3
 meta_setup datapath POD
-pin_samples pass drop next verdict
+pin_samples pass drop next verdict count
 
 # ping_ok N / ping_fails N: N pings from the initial netns to the pod.
 ping_ok() {
@@ -32,6 +36,9 @@ prog_ids() {
 		python3 -c "import json,sys; print(*json.load(sys.stdin)[0]['$1']['prog_ids'])"
 }
 
+pair_up_primary() {
+	ip addr add 10.10.0.1/24 dev mh && ip link set mh up
+}
 pair_up() {
 	ip addr add 10.10.0.1/24 dev mh &&
 		ip -n "$POD" addr add 10.10.0.2/24 dev mp &&
@@ -149,4 +156,45 @@ for mode in l3 l2; do
 	setup_ns POD || meta_exit
 	no_ipv6 "$POD"
 done
+
+log "headroom and tailroom at creation, and traffic through them"
+check "metactl add mh --peer-name mp --peer-netns POD --headroom 128 --tailroom 64" \
+	metactl add mh --peer-name mp --peer-netns "$POD" --headroom 128 --tailroom 64 || meta_exit
+check "addresses and up" pair_up
+room() {
+	python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(d["headroom"], d["tailroom"])'
+}
+check_eq "the primary's headroom and tailroom" "$(metactl show mh --json | room)" "128 64"
+check_eq "the peer's" "$(ip netns exec "$POD" "$METACTL" show mp --json | room)" "128 64"
+for size in 56 1400 8000; do
+	count_during mh xmit_pass "" sent "$size-byte pings to the pod: passed by the primary" \
+		pings "" 10.10.0.2 3 -s "$size"
+	check_eq "$size-byte pings: answers" "$PING_RECEIVED" 3
+done
+
+log "the primary, with a program attached, moved to another netns and back"
+setup_ns OTHER || meta_exit
+no_ipv6 "$OTHER"
+check "attach count.bpf.o to the primary" metactl attach mh --primary --pinned "$P/count"
+cid=$(prog_ids progs)
+map=$(bpftool -j prog show id "$cid" | python3 -c 'import json,sys; print(json.load(sys.stdin)["map_ids"][0])')
+check "pin count.bpf.o's map" bpftool map pin id "$map" "$P/count_map"
+check "move the primary to $OTHER" ip link set mh netns "$OTHER"
+check "its address and up there" ip -n "$OTHER" addr add 10.10.0.1/24 dev mh
+check "up" ip -n "$OTHER" link set mh up
+check_eq "the program moved with it" \
+	"$(ip netns exec "$OTHER" "$METACTL" show mh --json |
+		python3 -c 'import json,sys; print(*json.load(sys.stdin)[0]["progs"]["prog_ids"])')" "$cid"
+n0=$(map_value "$P/count_map" 0)
+count_during mh xmit_pass "$OTHER" sent "pings from $OTHER through the moved primary: passed" \
+	pings "$OTHER" 10.10.0.2 3
+check_eq "answers" "$PING_RECEIVED" 3
+check_eq "count.bpf.o ran on each of them" "$(($(map_value "$P/count_map" 0) - n0))" "$PING_SENT"
+check "move it back (to this test's netns)" ip -n "$OTHER" link set mh netns $$
+check "its address and up here" pair_up_primary
+pings "" 10.10.0.2 3
+check_eq "pings from here again: answers" "$PING_RECEIVED" 3
+check_eq "the program is still attached" "$(prog_ids progs)" "$cid"
+check "delete the pair" ip link del mh
+cleanup_ns "$OTHER"
 meta_exit

@@ -107,6 +107,14 @@ else
 	fail "ip link help meta still offers a bpf option: '$out'"
 fi
 
+log "requested interface indexes"
+check "ip link add idx0 index 4242 type meta peer name idx1 index 4243 netns POD" \
+	ipm link add idx0 index 4242 type meta peer name idx1 index 4243 netns "$POD"
+check_eq "the primary's ifindex" "$(cat /sys/class/net/idx0/ifindex 2>&1)" 4242
+check_eq "the peer's ifindex" "$(sysfs_attr "$POD" idx1 ifindex)" 4243
+check_eq "the primary's iflink is the peer's ifindex" "$(cat /sys/class/net/idx0/iflink 2>&1)" 4243
+check "delete idx0" ip link del idx0
+
 log "every option round-trips"
 check "ip link add host0 type meta (every option) peer ... netns POD" \
 	ipm link add host0 type meta mode l3 blackhole scrub none headroom 64 tailroom 32 \
