@@ -27,11 +27,12 @@ use kernel::{
         skb::{DropReason, SkBuff, ETH_HLEN},
         Namespace,
     },
+    percpu,
     prelude::*,
     sync::rcu,
 };
 
-use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering::Relaxed};
+use core::sync::atomic::{AtomicI32, AtomicU32, Ordering::Relaxed};
 
 mod uapi;
 use uapi::*;
@@ -45,35 +46,35 @@ module! {
     alias: ["rtnl-link-meta"],
 }
 
-/// Per-end counters, shown by `ethtool -S` in this order.
-#[derive(Clone, Copy)]
-enum Counter {
-    Pass,
-    Redirect,
-    RedirectErr,
-    DropProg,
-    DropPolicy,
-    DropVerdict,
-    DropNoPeer,
-    DropPeerDown,
-    DropHdr,
-    DropFrags,
-    DropBacklog,
+/// Declares the per-end counters and their `ethtool -S` names from one list, so that the two
+/// cannot drift apart.
+macro_rules! counters {
+    ($($counter:ident => $name:literal,)*) => {
+        /// Per-end counters, shown by `ethtool -S` in this order.
+        #[derive(Clone, Copy)]
+        enum Counter {
+            $($counter,)*
+        }
+
+        const STAT_NAMES: &[&CStr] = &[$(c_str!($name),)*];
+    };
 }
 
-const STAT_NAMES: [&CStr; 11] = [
-    c_str!("xmit_pass"),
-    c_str!("xmit_redirect"),
-    c_str!("xmit_redirect_err"),
-    c_str!("xmit_drop_prog"),
-    c_str!("xmit_drop_policy"),
-    c_str!("xmit_drop_verdict"),
-    c_str!("xmit_drop_no_peer"),
-    c_str!("xmit_drop_peer_down"),
-    c_str!("xmit_drop_hdr"),
-    c_str!("xmit_drop_frags"),
-    c_str!("xmit_drop_backlog"),
-];
+counters! {
+    Pass => "xmit_pass",
+    Redirect => "xmit_redirect",
+    RedirectErr => "xmit_redirect_err",
+    DropProg => "xmit_drop_prog",
+    DropPolicy => "xmit_drop_policy",
+    DropVerdict => "xmit_drop_verdict",
+    DropNoPeer => "xmit_drop_no_peer",
+    DropPeerDown => "xmit_drop_peer_down",
+    DropHdr => "xmit_drop_hdr",
+    DropFrags => "xmit_drop_frags",
+    DropBacklog => "xmit_drop_backlog",
+}
+
+const NSTATS: usize = STAT_NAMES.len();
 
 /// The private data of one end. `primary`, `scrub` and `mode` are set in `newlink`, before the
 /// end is registered, and never change.
@@ -86,12 +87,16 @@ struct MetaEnd {
     mode: u32,
     /// The receive headroom requested for this end (`ndo_set_rx_headroom`).
     headroom: AtomicU32,
-    counters: [AtomicU64; STAT_NAMES.len()],
+    /// Per CPU, allocated in `newlink` before the end is registered: the transmit path of
+    /// each CPU counts in its own copy.
+    counters: Option<percpu::Counters<NSTATS>>,
 }
 
 impl MetaEnd {
     fn count(&self, c: Counter) {
-        self.counters[c as usize].fetch_add(1, Relaxed);
+        if let Some(counters) = &self.counters {
+            counters.inc(c as usize);
+        }
     }
 
     fn is_primary(&self) -> bool {
@@ -117,7 +122,7 @@ struct Meta;
 impl Driver for Meta {
     type Data = MetaEnd;
     const NAME: &'static CStr = c_str!("meta");
-    const STATS: &'static [&'static CStr] = &STAT_NAMES;
+    const STATS: &'static [&'static CStr] = STAT_NAMES;
 
     fn init_data() -> impl PinInit<MetaEnd> {
         init!(MetaEnd {
@@ -126,7 +131,7 @@ impl Driver for Meta {
             scrub: true,
             mode: META_L3,
             headroom: AtomicU32::new(0),
-            counters: [const { AtomicU64::new(0) }; STAT_NAMES.len()],
+            counters: None,
         })
     }
 
@@ -258,8 +263,10 @@ impl Driver for Meta {
     }
 
     fn get_ethtool_stats(dev: &DriverDevice<Self>, out: &mut [u64]) {
-        for (o, c) in out.iter_mut().zip(&dev.data().counters) {
-            *o = c.load(Relaxed);
+        if let Some(counters) = &dev.data().counters {
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = counters.sum(i);
+            }
         }
     }
 }
@@ -558,6 +565,7 @@ impl LinkOps for Meta {
             (&mut dev, true, policy, scrub),
         ] {
             let mut d = end.data_mut();
+            d.counters = Some(percpu::Counters::new()?);
             d.primary = primary;
             d.mode = mode;
             *d.policy.get_mut() = policy.unwrap_or(META_PASS as i32);
