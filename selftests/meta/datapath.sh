@@ -166,6 +166,9 @@ room() {
 }
 check_eq "the primary's headroom and tailroom" "$(metactl show mh --json | room)" "128 64"
 check_eq "the peer's" "$(ip netns exec "$POD" "$METACTL" show mp --json | room)" "128 64"
+# MTU 9000 on both ends: the 8000-byte pings cross as one packet each.
+check "MTU 9000 on both ends" ip link set mh mtu 9000
+check "MTU 9000 on the peer" ip -n "$POD" link set mp mtu 9000
 for size in 56 1400 8000; do
 	count_during mh xmit_pass "" sent "$size-byte pings to the pod: passed by the primary" \
 		pings "" 10.10.0.2 3 -s "$size"
