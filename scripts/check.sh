@@ -60,8 +60,10 @@ host_result() {
 	shift 2
 	n=$((n + 1))
 	if timed "$name" "$@" >"$log" 2>&1; then
-		# A log without "N passed" (not cargo's) gives no count.
-		count=$(grep -o '[0-9]* passed' "$log" | awk '{ n += $1 } END { if (n) print " (" n " tests)" }' || true)
+		# The count of cargo's "test result: ok. N passed" lines; other logs
+		# give none.
+		count=$(grep -o 'test result: [a-z]*\. [0-9]* passed' "$log" |
+			awk '{ n += $4 } END { if (n) print " (" n " tests)" }' || true)
 		echo "ok $n host: $name$count" >>"$results"
 	else
 		echo "not ok $n host: $name (read $log)" >>"$results"
