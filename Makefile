@@ -109,11 +109,13 @@ run: kernel
 check:
 	scripts/check.sh $(TESTS)
 
-# The netlink fuzzer alone, as long as asked: make fuzz FUZZ_SECONDS=600
-# [FUZZ_SEED=N to replay a run]; make check runs it for 90 s.
+# The netlink fuzzer alone, as long as asked, from a new seed each time:
+# make fuzz FUZZ_SECONDS=600 [FUZZ_SEED=N to replay a run]; make check runs
+# it for 90 s from a fixed seed.
 FUZZ_SECONDS ?= 600
 fuzz:
-	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_REQUESTS=$${FUZZ_REQUESTS:-100000000} scripts/check.sh fuzz.sh
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_REQUESTS=$${FUZZ_REQUESTS:-100000000} \
+		FUZZ_SEED=$${FUZZ_SEED:-random} scripts/check.sh fuzz.sh
 
 # scripts/bench.sh runs the set-up itself.
 bench:

@@ -279,7 +279,7 @@ do_check() {
 	# slab_nomerge: the net_namespace cache keeps its name in /proc/slabinfo
 	# (run_guest.sh waits there for the namespaces to be freed).
 	local guestenv=() v
-	for v in FUZZ_REQUESTS FUZZ_SECONDS FUZZ_SEED META_SCALE META_KO; do
+	for v in FUZZ_REQUESTS FUZZ_SECONDS FUZZ_SEED FUZZ_DEBUG_GREP META_SCALE META_KO; do
 		[ -n "${!v:-}" ] && guestenv+=("$v=${!v}")
 	done
 	boot_vm "$rundir" "$limit" \

@@ -49,6 +49,7 @@ replays the run up to request N and shows it. Python 3.11, standard library.
 """
 
 import argparse
+import collections
 import ctypes
 import errno
 import os
@@ -1324,6 +1325,10 @@ class Fuzzer:
         self.oracle = Oracle(self.uapi, args.kind, self.nss)
         self.results = {}
         self.sent = self.accepted = self.frames = self.skipped = 0
+        # What happened last (requests, traffic, program and netns churn),
+        # printed when an invariant breaks: a replay under other timing may
+        # take another path.
+        self.history = collections.deque(maxlen=4000)
         self.ns_made = self.ns_deleted = 0
 
     # - side actions
@@ -1402,6 +1407,8 @@ class Fuzzer:
         o.classify_before = o.classify(ns, mtype, flags, payload)
         before_view, before_pairs = o.view, o.pairs(o.view)
         msg, err, ext, replies = ns.rtnl.request(mtype, flags, payload)
+        self.history.append("request %d from %s: %s flags %#x: errno %d '%s': %s"
+                            % (n, ns.name, RTM_NAMES[mtype], flags, err, ext, msg.hex()))
         self.sent += 1
         self.accepted += err == 0
         key = (err, ext)
@@ -1428,10 +1435,13 @@ class Fuzzer:
             x = self.rng.random()
             if x < 0.15:
                 self.traffic()
+                self.history.append("traffic")
             elif x < 0.20:
                 self.prog_churn()
+                self.history.append("program churn")
             elif x < 0.20 + a.netns_churn:
                 self.netns_churn()
+                self.history.append("netns churn")
                 continue
             n += 1
             self.elapsed = time.monotonic() - t0
@@ -1516,6 +1526,16 @@ def main():
         if n:
             print("#   %s from netns %s flags %#x: errno %d '%s'\n#   bytes %s"
                   % (RTM_NAMES[mtype], ns.name, flags, err, ext, msg.hex()))
+        print("#   what came before it, oldest first:")
+        hist = list(fz.history)[:-1]
+        for h in hist[-12:]:
+            print("#     " + h)
+        dbg = os.environ.get("FUZZ_DEBUG_GREP")
+        if dbg:
+            print("#   every earlier entry with %s:" % dbg)
+            for h in hist[:-12]:
+                if dbg in h or "churn" in h:
+                    print("#     " + h)
         print("#   reproduce: %s --seed %d --replay-to %d%s" % (
             sys.argv[0], args.seed, n,
             "".join(" --netns %s" % x for x in args.netns) +
