@@ -1338,6 +1338,7 @@ class Fuzzer:
         cross the pair under the policies being changed."""
         up = [l for n in self.nss.all for l in self.oracle.view.get(n.name, [])
               if l.flags & IFF_UP]
+        sent = []
         for l in self.rng.sample(up, min(2, len(up))):
             sock = self.nss.packet_socket(l.ns)
             frame = b"\xff" * 6 + b"\x02\0\0\0\0\x01" + b"\x08\x00" + \
@@ -1348,6 +1349,10 @@ class Fuzzer:
                     self.frames += 1
                 except OSError:
                     pass    # down, renamed, too short: not the point here
+            # Which device, where, and the frame: a failure's history shows
+            # what the traffic touched (FUZZ_DEBUG_GREP matches it too).
+            sent.append("%s/%d in %s: %s" % (l.name, l.index, l.ns.name, frame.hex()))
+        return "; ".join(sent) or "no device up"
 
     def prog_churn(self):
         cls = self.progs.fds(BPF_PROG_TYPE_SCHED_CLS)
@@ -1434,8 +1439,7 @@ class Fuzzer:
         while n < limit and (a.replay_to or time.monotonic() - t0 < a.duration):
             x = self.rng.random()
             if x < 0.15:
-                self.traffic()
-                self.history.append("traffic")
+                self.history.append("traffic: " + self.traffic())
             elif x < 0.20:
                 self.prog_churn()
                 self.history.append("program churn")
