@@ -17,7 +17,7 @@
 # seed of the first round (the second uses FUZZ_SEED + 1): fixed in make
 # check, "random" draws one. A failure prints the seed, the request number
 # and its bytes, the 12 steps before it (FUZZ_DEBUG_GREP=HEX: also every
-# earlier request whose bytes contain HEX, e.g. a device name's), and the
+# earlier request or traffic frame whose bytes contain HEX, e.g. a name's), and the
 # command that replays it ("fuzz.py --seed S --replay-to N --netns ...",
 # named netns to create first; a replay under other timing can take another
 # path). A long run (raise "timeout" in settings beyond 600 s first):
