@@ -66,7 +66,15 @@ setup:
 
 tools: metactl samples iproute2 tcnetkit cni
 
+# cargo's target directories live in $(META_CACHE)/cargo-target, reached
+# through a symlink tools/TOOL/target, so that a clean clone (CI) reuses the
+# compiled dependencies and the binaries keep their paths.
+META_CACHE ?= $(HOME)/.cache/meta
+cargo_target = [ -e tools/$(1)/target ] || { mkdir -p $(META_CACHE)/cargo-target/$(1) && \
+	ln -s $(META_CACHE)/cargo-target/$(1) tools/$(1)/target; }
+
 metactl:
+	@$(call cargo_target,metactl)
 	cargo build --release --locked --manifest-path tools/metactl/Cargo.toml
 
 # The CNI plugin (cargo; it shares metactl's netlink code as a path
@@ -78,6 +86,7 @@ cni: $(CNI_HARNESS)
 	cargo build --release --locked --manifest-path tools/meta-cni/Cargo.toml
 
 $(CNI_HARNESS): tools/meta-cni/harness/main.go
+	@$(call cargo_target,meta-cni)
 	mkdir -p $(dir $@)
 	cd tools/meta-cni/harness && GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= \
 		go build -o $(CURDIR)/$@ .
@@ -92,7 +101,12 @@ iproute2:
 
 # User-space clients of netkit's BPF attach API, from the kernel tree's
 # sources (selftests/meta/tc_netkit/Makefile; Documentation/netkit-compat.rst).
+# Its build directory is in $(META_CACHE) too (the tree's libbpf and bpftool
+# are rebuilt only when the kernel tree changes), through the symlink
+# selftests/meta/tc_netkit/build.
 tcnetkit:
+	@[ -e selftests/meta/tc_netkit/build ] || { mkdir -p $(META_CACHE)/tcnetkit-build && \
+		ln -s $(META_CACHE)/tcnetkit-build selftests/meta/tc_netkit/build; }
 	$(MAKE) -C selftests/meta/tc_netkit KSRC=$(KDIR)
 
 # IP_LIB_DIR: the directory compiled into ip ("strings $$(which ip)").

@@ -37,7 +37,9 @@
 #                     kernel reaches the first test in 25-35 s on an idle host)
 #   META_VM_TIMEOUT   seconds for the whole VM (default: boot + every test's
 #                     timeout + 120 for "check", boot + 300 for "run")
-#   META_KO, FUZZ_*   handed to the guest (another meta.ko; the fuzzer's
+#   META_KO, META_LANES, FUZZ_*
+#                     handed to the guest (another meta.ko; lanes of the
+#                     concurrent phase, default one per CPU; the fuzzer's
 #                     FUZZ_SECONDS, FUZZ_REQUESTS, FUZZ_SEED)
 #   META_VM_SLOW      run on a deliberately slowed VM: QEMU pinned to one host
 #                     core and "-icount shift=N" (N = META_VM_SLOW, e.g. 3:
@@ -54,7 +56,7 @@ flavour=${FLAVOUR:-test}
 VM_CPUS=${META_VM_CPUS:-2}
 VM_MEMORY=${META_VM_MEMORY:-2G}
 BOOT_BUDGET=${META_BOOT_TIMEOUT:-600}
-KVM_PROBE_TIMEOUT=40
+KVM_PROBE_TIMEOUT=20
 SUITE_DIR=$META_ROOT/selftests/meta
 
 usage() {
@@ -110,6 +112,15 @@ use_kvm() {
 	say "kvm probe: $([ $ok = 1 ] && echo "KVM works" || echo "KVM failed, using TCG; see $META_LOGDIR/kvm-probe.log") ($(($(date +%s) - s))s)"
 	[ $ok = 1 ]
 }
+
+# The root over 9p with cache=loose (vng's own rootflags plus the cache
+# mode; the last rootflags= wins): the host's root does not change during a
+# boot, so the guest may cache its dentries, inodes and pages. Without it
+# every exec walks and reads through 9p: a process start costs 185 ms
+# instead of 124, a python3 start 2.2 s instead of 1.3 (machine D,
+# Documentation/pipeline.rst). Writes go to vng's tmpfs overlays and to the
+# run directory, a mount of its own.
+ROOT_CACHED="rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose"
 
 # new_rundir NAME: a fresh run directory; only the newest 30 are kept.
 new_rundir() {
@@ -279,12 +290,12 @@ do_check() {
 	# slab_nomerge: the net_namespace cache keeps its name in /proc/slabinfo
 	# (run_guest.sh waits there for the namespaces to be freed).
 	local guestenv=() v
-	for v in FUZZ_REQUESTS FUZZ_SECONDS FUZZ_SEED FUZZ_DEBUG_GREP META_SCALE META_KO; do
+	for v in FUZZ_REQUESTS FUZZ_SECONDS FUZZ_SEED FUZZ_DEBUG_GREP META_SCALE META_LANES META_KO; do
 		[ -n "${!v:-}" ] && guestenv+=("$v=${!v}")
 	done
 	boot_vm "$rundir" "$limit" \
 		"$(printf '%q ' env "${guestenv[@]}" "$META_ROOT/selftests/run_guest.sh" "$rundir" meta "$@")" \
-		--append "watchdog_thresh=30 sysctl.kernel.hung_task_timeout_secs=240 slab_nomerge"
+		--append "watchdog_thresh=30 sysctl.kernel.hung_task_timeout_secs=240 slab_nomerge $ROOT_CACHED"
 	say "vm: console log $rundir/console.log"
 	python3 "$META_ROOT/scripts/vmreport.py" check "$rundir" || rc=$?
 	return "$rc"
@@ -302,7 +313,7 @@ do_run() {
 	VM_SHOW=all
 	# The KUnit doctests are for "check"; skip them to boot faster.
 	boot_vm "$rundir" "$limit" "$(printf '%q ' "$META_ROOT/scripts/vm-demo.sh" "$rundir")" \
-		--append kunit.enable=0
+		--append "kunit.enable=0 $ROOT_CACHED"
 	python3 "$META_ROOT/scripts/vmreport.py" splats "$rundir" >"$rundir/report.txt" || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		cat "$rundir/report.txt"

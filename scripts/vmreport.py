@@ -386,6 +386,10 @@ def report_times(rundir):
     if t_all:
         import time
         print("  %-*s %10s" % (width, "total", fmt_s(time.time() - int(t_all))))
+    for line in lines_of(read(rundir, "phases.txt")):
+        w = line.split()
+        if len(w) == 3:
+            print("guest %s phase: %s, CPUs %s%% busy" % (w[0], fmt_s(int(w[1]) / 1000.0), w[2]))
     for name in ("calibration.txt",):
         c = read(rundir, name)
         if c:

@@ -107,8 +107,27 @@ is_serial() {
 	return 1
 }
 
+# cpu_ticks: busy and total jiffies of all CPUs (the "cpu" line of
+# /proc/stat), builtins only.
+cpu_ticks() {
+	local cpu user nice sys idle iowait rest
+	read -r cpu user nice sys idle iowait rest </proc/stat
+	echo "$((user + nice + sys)) $((user + nice + sys + idle + iowait))"
+}
+# phase_done NAME START TICKS: one line of phases.txt: the phase's wall time
+# and how busy the guest's CPUs were meanwhile (idle CPUs in the concurrent
+# phase are room for another lane).
+phase_done() {
+	local b0 t0 b1 t1
+	read -r b0 t0 <<<"$3"
+	read -r b1 t1 <<<"$(cpu_ticks)"
+	echo "$1 $(($(ms) - $2)) $(((b1 - b0) * 100 / (t1 - t0 + 1)))" >>"$rundir/phases.txt"
+	echo "# meta-guest: $1 phase: $((($(ms) - $2) / 1000)) s, CPUs $(((b1 - b0) * 100 / (t1 - t0 + 1)))% busy"
+}
+
 out=$(mktemp -d)
 : >"$rundir/times.txt"
+: >"$rundir/phases.txt"
 echo "TAP version 13"
 echo "1..${#tests[@]}"
 
@@ -164,10 +183,11 @@ ser=()
 for i in "${!tests[@]}"; do
 	if is_serial "${tests[$i]}"; then ser+=("$i"); else par+=("$i"); fi
 done
-lanes=$(nproc)
+lanes=${META_LANES:-$(nproc)}
 loaded_here=0
 if [ ${#par[@]} -gt 0 ]; then
 	echo "# meta-guest: ${#par[@]} tests on $lanes lanes, each in its own netns (uptime $(now)s)"
+	p_start=$(ms) p_ticks=$(cpu_ticks)
 	mkdir -p /run/netns
 	ko=${META_KO:-$repo/meta/meta.ko}
 	if ! grep -q '^meta ' /proc/modules && [ -f "$ko" ]; then
@@ -194,17 +214,20 @@ if [ ${#par[@]} -gt 0 ]; then
 	while [ ${#running[@]} -gt 0 ]; do
 		reap_one
 	done
+	phase_done concurrent "$p_start" "$p_ticks"
 	if [ "$loaded_here" = 1 ] && [ ${#ser[@]} -gt 0 ]; then
 		rmmod meta || echo "# meta-guest: rmmod meta after the concurrent tests failed"
 	fi
 fi
 
 # Phase 2: the serial tests.
+p_start=$(ms) p_ticks=$(cpu_ticks)
 for i in "${ser[@]}"; do
 	echo "# meta-guest: ${tests[$i]} alone (uptime $(now)s)"
 	run_one "$((i + 1))" "${tests[$i]}" 0
 	report "$((i + 1))" "${tests[$i]}"
 done
+[ ${#ser[@]} -gt 0 ] && phase_done serial "$p_start" "$p_ticks"
 rm -rf "$out"
 echo "# meta-guest: tests done at uptime $(now)s"
 
