@@ -5,6 +5,8 @@
     benchparse.py sockperf FILE RC --variant V --rep N --test T
     benchparse.py iperf3 FILE RC --variant V --rep N --test T
     (either with --shell: R_KEY=VALUE lines for a shell's eval, not JSON)
+    benchparse.py batch KIND:FILE:RC:VARIANT:TEST...
+                                           (many runs, R_<VARIANT>_<TEST>_KEY=VALUE)
     benchparse.py marks RESULTS MARKS      (fills in the instruction counts)
 
 sockperf: FILE is the output of "sockperf ping-pong"; the line has p50_us,
@@ -76,32 +78,58 @@ def parse_iperf3(text):
     }
 
 
-def one_run(args):
-    line = {"variant": args.variant, "rep": args.rep, "test": args.test}
-    for kv in args.extra or []:
+def parse_one(kind, path, rc, variant, rep, test, extra=()):
+    """The result line of one run: its fields, or "error"."""
+    line = {"variant": variant, "rep": rep, "test": test}
+    for kv in extra:
         k, v = kv.split("=", 1)
         line[k] = int(v) if v.lstrip("-").isdigit() else v
     try:
-        with open(args.file, errors="replace") as f:
+        with open(path, errors="replace") as f:
             text = f.read()
     except OSError as e:
         text = ""
         line["error"] = str(e)
     if "error" not in line:
         try:
-            parsed = parse_sockperf(text) if args.kind == "sockperf" else parse_iperf3(text)
-            if args.rc != 0:
-                raise ValueError(f"exit status {args.rc}")
+            parsed = parse_sockperf(text) if kind == "sockperf" else parse_iperf3(text)
+            if rc != 0:
+                raise ValueError(f"exit status {rc}")
             line.update(parsed)
         except (ValueError, KeyError, json.JSONDecodeError) as e:
             tail = " | ".join(ANSI.sub("", text).strip().splitlines()[-3:])
-            line["error"] = f"{args.kind}: {e} (exit {args.rc}): {tail}"[:300]
+            line["error"] = f"{kind}: {e} (exit {rc}): {tail}"[:300]
+    return line
+
+
+def one_run(args):
+    line = parse_one(args.kind, args.file, args.rc, args.variant, args.rep, args.test,
+                     args.extra or [])
     if args.shell:
         for k, v in line.items():
             print(f"R_{k}={shlex.quote(str(v))}")
     else:
         print(json.dumps(line))
     return 0 if "error" not in line else 1
+
+
+def batch(specs):
+    """Many runs in one start (a python3 start costs seconds in the test VM):
+    each SPEC is KIND:FILE:RC:VARIANT:TEST, each field of its result line is
+    printed as R_<VARIANT>_<TEST>_<KEY>=VALUE for a shell's eval."""
+    bad = 0
+    for spec in specs:
+        try:
+            kind, path, rc, variant, test = spec.split(":")
+            if kind not in ("sockperf", "iperf3") or not (variant + test).replace("_", "").isalnum():
+                raise ValueError
+            line = parse_one(kind, path, int(rc), variant, 1, test)
+        except ValueError:
+            sys.exit(f"benchparse: bad batch spec {spec!r} (KIND:FILE:RC:VARIANT:TEST)")
+        bad += "error" in line
+        for k, v in line.items():
+            print(f"R_{variant}_{test}_{k}={shlex.quote(str(v))}")
+    return 1 if bad else 0
 
 
 def fill_marks(results, marks):
@@ -163,12 +191,16 @@ def main():
         p.add_argument("--extra", nargs="*", metavar="KEY=VALUE")
         p.add_argument("--shell", action="store_true",
                        help="print R_KEY=VALUE lines for a shell's eval instead of JSON")
+    p = sub.add_parser("batch")
+    p.add_argument("spec", nargs="+", metavar="KIND:FILE:RC:VARIANT:TEST")
     p = sub.add_parser("marks")
     p.add_argument("results")
     p.add_argument("marks")
     args = ap.parse_args()
     if args.kind == "marks":
         return fill_marks(args.results, args.marks)
+    if args.kind == "batch":
+        return batch(args.spec)
     return one_run(args)
 
 

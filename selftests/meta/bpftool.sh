@@ -65,7 +65,7 @@ link_plain() {
 	"$BT" link show id "$1" | tr '\t\n' '  ' | sed 's/   */  /g; s/ *$//'
 }
 
-pinned_id() {
+pinned_link_id() {
 	"$BT" -j link show pinned "$1" | python3 -c '
 import json, sys
 l = json.load(sys.stdin)
@@ -110,7 +110,7 @@ bth0($pi) netkit/peer nk_tally prog_id $p2 link_id $l2"
 		"$l1: netkit  prog $p1  ifindex bth0($pi)  attach_type netkit_primary"
 	check_eq "$kind: bpftool -j link show id $l2" "$(link_json "$l2")" \
 		"netkit $p2 $qi btp0 netkit_peer"
-	check_eq "$kind: bpftool -j link show pinned $P/$kind-primary" "$(pinned_id "$P/$kind-primary")" "$l1"
+	check_eq "$kind: bpftool -j link show pinned $P/$kind-primary" "$(pinned_link_id "$P/$kind-primary")" "$l1"
 
 	check "$kind: unpin the peer's link" rm "$P/$kind-peer"
 	wait_for 10 "$kind: link $l2 freed" link_gone "$l2"

@@ -73,12 +73,26 @@ harness() {
 }
 
 # leftovers NET: what is left of network NET: meta devices of the plugin,
-# leases, records, pins (one line each).
+# leases, records, pins (one line each). Bash globs, no process: under TCG
+# every process start costs about a second.
 leftovers() {
-	echo "devices $(ip -o link show type meta | grep -c ': mcni')"
-	echo "leases $(find "$T/ipam/$1" -type f ! -name lock ! -name 'last_reserved_ip*' 2>/dev/null | wc -l)"
-	echo "records $(find "$T/state/$1" -type f 2>/dev/null | wc -l)"
-	echo "pins $(find "$PIN" -mindepth 1 2>/dev/null | wc -l)"
+	local f n
+	shopt -s nullglob globstar
+	f=(/sys/class/net/mcni*)
+	echo "devices ${#f[@]}"
+	n=0
+	for f in "$T/ipam/$1"/*; do
+		case ${f##*/} in lock | last_reserved_ip*) ;; *) [ -f "$f" ] && n=$((n + 1)) ;; esac
+	done
+	echo "leases $n"
+	n=0
+	for f in "$T/state/$1"/**; do [ -f "$f" ] && n=$((n + 1)); done
+	echo "records $n"
+	f=("$PIN"/**)
+	# "$PIN/**" includes "$PIN/" itself when it exists.
+	[ -d "$PIN" ] && f=("${f[@]:1}")
+	echo "pins ${#f[@]}"
+	shopt -u nullglob globstar
 }
 NOTHING=$(printf 'devices 0\nleases 0\nrecords 0\npins 0')
 
@@ -88,13 +102,35 @@ add_refused() {
 	local what=$1 code=$2 msg=$3 net=$4 got
 	shift 4
 	harness "$1" add "$2" "$3" "$4"
-	got=$(python3 -c 'import json,sys; e=json.loads(sys.argv[1]); print(e["code"], e["msg"])' "$OUT" 2>/dev/null)
+	got=$(cni_error "$OUT")
 	if [ "$RC" = 2 ]; then
 		check_eq "$what: CNI error" "$got" "$code $msg"
 	else
 		fail "$what: exit $RC, want a CNI error: $OUT $(cat "$T/harness.err")"
 	fi
 	check_eq "$what: nothing left" "$(leftovers "$net")" "$NOTHING"
+}
+
+# cni_error JSON: "CODE MSG" of a CNI error object as libcni's harness
+# prints it (Go's json.Marshal of types.Error: {"code":N,"msg":"..."}), in
+# bash; MSG unescaped.
+cni_error() {
+	local re_code='"code": *([0-9]+)' re_msg='"msg": *"(([^"\\]|\\.)*)"' code msg
+	[[ $1 =~ $re_code ]] || return 1
+	code=${BASH_REMATCH[1]}
+	[[ $1 =~ $re_msg ]] || return 1
+	msg=${BASH_REMATCH[1]}
+	msg=${msg//'\u003c'/<} msg=${msg//'\u003e'/>} msg=${msg//'\u0026'/&}
+	msg=${msg//'\"'/'"'} msg=${msg//'\\'/'\'}
+	echo "$code $msg"
+}
+
+# host_end RESULT: the name of the first interface of a CNI result (the
+# host's end; Go's json.Marshal of types100.Result: "interfaces" follows
+# "cniVersion", "name" comes first in an interface).
+host_end() {
+	local re='"interfaces":\[\{"name":"([^"]*)"'
+	[[ $1 =~ $re ]] && echo "${BASH_REMATCH[1]}"
 }
 
 # trim: without the blanks iproute2 leaves at the ends of its lines.
@@ -139,10 +175,8 @@ ip4_key() {
 # prim_count CID: the packets count.bpf.o counted on the primary of CID.
 prim_count() {
 	local prog map f=$P/count-$1
-	prog=$(bpftool -j link show pinned "$PIN/$1/eth0/primary-0" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["prog_id"])') || return 1
-	map=$(bpftool -j prog show id "$prog" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["map_ids"][0])') || return 1
+	prog=$(link_prog_id "$PIN/$1/eth0/primary-0") || return 1
+	map=$(prog_map_id "$prog") || return 1
 	bpftool map pin id "$map" "$f" && map_value "$f" 0
 	rm -f "$f"
 }
@@ -196,14 +230,14 @@ add_refused "a missing netns" 3 "CNI_NETNS /run/netns/$POD1-gone does not exist"
 ip -n "$POD1" link add eth0 type dummy
 add_refused "an ifname that exists" 100 "interface \"eth0\" already exists in /run/netns/$POD1" podnet \
 	"$T/podnet.conflist" "$ID-bad" "/run/netns/$POD1" eth0
-check_eq "the existing eth0 is untouched" "$(ip -n "$POD1" -d -j link show eth0 |
-	python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["linkinfo"]["info_kind"])')" dummy
+check_eq "the existing eth0 is untouched" "$(links "$POD1" | field eth0 3)" dummy
 ip -n "$POD1" link del eth0
 # IPv6 is disabled in the pod: the address fails after the lease, the pair and
 # the links exist; all of it must be undone.
 conflist "$T/bad.conflist" badnet 1.0.0 "$HR_OPTS" "[[{\"subnet\": \"fd00:66::/64\"}]]"
 harness "$T/bad.conflist" add "$ID-bad" "/run/netns/$POD1" eth0
-got=$(python3 -c 'import json,sys; e=json.loads(sys.argv[1]); print(e["code"], e["msg"].split(":")[0])' "$OUT" 2>/dev/null)
+got=$(cni_error "$OUT")
+got=${got%%:*}
 check_eq "a failure after the lease: CNI error" "$RC $got" "2 101 add an address in the pod"
 check_eq "a failure after the lease: nothing left" "$(leftovers badnet)" "$NOTHING"
 check_eq "a failure after the lease: no endpoint entry" "$(bpftool -j map dump pinned "$P/hr/maps/endpoints")" "[]"
@@ -245,8 +279,7 @@ check_eq "the endpoint entry" "$(map_value "$P/hr/maps/endpoints" "$(ip4_key $SU
 	"$(cat "/sys/class/net/$H1/ifindex")"
 check_eq "the pinned links" "$(cd "$PIN/$ID-pod1/eth0" && echo *)" "peer-0 primary-0"
 check_eq "the peer's link runs the pinned pod-egress program" \
-	"$(bpftool -j link show pinned "$PIN/$ID-pod1/eth0/peer-0" | python3 -c 'import json,sys; print(json.load(sys.stdin)["prog_id"])')" \
-	"$(bpftool -j prog show pinned "$P/hr/meta_pod_egress" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
+	"$(link_prog_id "$PIN/$ID-pod1/eth0/peer-0")" "$(pinned_id "$P/hr/meta_pod_egress")"
 harness "$T/podnet.conflist" check "$ID-pod1" "/run/netns/$POD1" eth0
 check_eq "CHECK pod1" "$RC $OUT" "0 "
 
@@ -268,7 +301,7 @@ check_eq "CHECK after the repair" "$RC" 0
 step "two pods and a server through the host-routing path"
 harness "$T/podnet.conflist" add "$ID-pod2" "/run/netns/$POD2" eth0
 check_eq "ADD pod2" "$RC" 0 || { cat "$T/harness.err"; meta_exit; }
-H2=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["interfaces"][0]["name"])' "$OUT")
+H2=$(host_end "$OUT")
 check_eq "pod2's address" "$(ip -n "$POD2" -4 -o addr show dev eth0 | awk '{ print $4 }')" "$SUBNET.3/24"
 check_eq "the host's route to pod2" "$(ip -4 route show $SUBNET.3 | trim)" "$SUBNET.3 dev $H2 proto static scope link"
 c1=$(prim_count "$ID-pod1") c2=$(prim_count "$ID-pod2") pod=$(hr_count 1)
@@ -285,7 +318,7 @@ check_eq "redirects into the pod (bpf_redirect_peer)" "$(($(hr_count 3) - into))
 check_eq "IPv4 forwarding still off" "$(sysctl -n net.ipv4.ip_forward)" 0
 
 step "DEL"
-prog1=$(bpftool -j link show pinned "$PIN/$ID-pod1/eth0/primary-0" | python3 -c 'import json,sys; print(json.load(sys.stdin)["prog_id"])')
+prog1=$(link_prog_id "$PIN/$ID-pod1/eth0/primary-0")
 for n in 1 2; do
 	nsvar=POD$n
 	harness "$T/podnet.conflist" del "$ID-pod$n" "/run/netns/${!nsvar}" eth0
@@ -312,7 +345,7 @@ check_eq "DEL without the netns" "$RC $OUT" "0 "
 check_eq "after DEL without the netns" "$(leftovers plain)" "$NOTHING"
 check_eq "... and no endpoint entry" "$(bpftool -j map dump pinned "$P/hr/maps/endpoints")" "[]"
 harness "$T/plain.conflist" add "$ID-nodev" "/run/netns/$POD2" eth0
-H=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["interfaces"][0]["name"])' "$OUT")
+H=$(host_end "$OUT")
 ip link del "$H"
 harness "$T/plain.conflist" del "$ID-nodev" "/run/netns/$POD2" eth0
 check_eq "DEL after the host's end was deleted" "$RC $OUT" "0 "
@@ -337,8 +370,7 @@ check_eq "$N ADDs at once" "$RC $(tail -n 1 <<<"$OUT")" "0 $N ok, 0 failed" || f
 check_eq "$N pairs" "$(ip -o link show type meta | grep -c ': mcni')" $N
 check_eq "$N distinct leases" "$(find "$T/ipam/plain" -type f -name "$SUBNET.*" | sort -u | wc -l)" $N
 check_eq "$N host routes, one per lease" "$(ip -4 route show proto static | awk '{ print $1 }' | sort -u | wc -l)" $N
-check_eq "$N endpoint entries" "$(bpftool -j map dump pinned "$P/hr/maps/endpoints" |
-	python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" $N
+check_eq "$N endpoint entries" "$(map_entries "$P/hr/maps/endpoints" | wc -l)" $N
 ids=$(our_progs "$ID-par-")
 # each pod: its own count.bpf.o on the primary, the one pinned pod-egress program on the peer
 check_eq "$N count.bpf.o instances and the pinned pod-egress program" "$(wc -w <<<"$ids")" $((N + 1))
@@ -349,7 +381,7 @@ check_eq "$N DELs at once" "$RC $(tail -n 1 <<<"$OUT")" "0 $N ok, 0 failed" || f
 check_eq "after $N DELs" "$(leftovers plain)" "$NOTHING"
 check_eq "no host route left" "$(ip -4 route show proto static)" ""
 check_eq "no endpoint entry left" "$(bpftool -j map dump pinned "$P/hr/maps/endpoints")" "[]"
-egress=$(bpftool -j prog show pinned "$P/hr/meta_pod_egress" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+egress=$(pinned_id "$P/hr/meta_pod_egress")
 # shellcheck disable=SC2086 # one id per word
 if until_true 20 only_alive "$egress" $ids; then
 	ok "the $N count.bpf.o instances are freed (the pinned program stays)"

@@ -79,8 +79,8 @@ for mode in l3 l2; do
 		check_eq "$mode: replies passed by the peer" "$(counter mp xmit_pass "$POD")" \
 			"$(counter mh xmit_pass)"
 	fi
-	tx=$(ip -j -s link show mh | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["packets"])')
-	rx=$(ip -n "$POD" -j -s link show mp | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])')
+	tx=$(link_stat "" mh tx packets)
+	rx=$(link_stat "$POD" mp rx packets)
 	[ $mode = l3 ] && check_eq "$mode: tx packets of the primary are rx packets of the peer" "$tx" "$rx"
 	[ "$tx" -ge 3 ] && ok "$mode: $tx packets crossed" || fail "$mode: only $tx packets crossed"
 
@@ -101,18 +101,18 @@ for mode in l3 l2; do
 
 	log "verdicts of programs"
 	check "attach drop to the primary" metactl attach mh --primary --pinned "$P/drop"
-	drop_id=$(bpftool -j prog show pinned "$P/drop" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	drop_id=$(pinned_id "$P/drop")
 	check_eq "the primary's programs" "$(prog_ids progs)" "$drop_id"
 	drops_during mh xmit_drop_prog "dropped by the primary's program" ping_fails 2
 	check_eq "tx_dropped counts them" \
-		"$(ip -j -s link show mh | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["dropped"] >= 2)')" True
+		"$(($(link_stat "" mh tx dropped) >= 2))" 1
 	check "replace drop by next (NEXT passes)" metactl attach mh --primary --pinned "$P/next"
 	count_during mh xmit_pass "" 2 "next: passed" ping_ok 2
 	check "replace next by a program returning 3 (TC_ACT_PIPE), not a meta verdict" \
 		metactl attach mh --primary --pinned "$P/verdict"
 	drops_during mh xmit_drop_verdict "dropped for the unknown verdict" ping_fails 2
 	check "back to next on the primary" metactl attach mh --primary --pinned "$P/next"
-	next_id=$(bpftool -j prog show pinned "$P/next" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	next_id=$(pinned_id "$P/next")
 
 	log "several programs on one end run in order until one decides"
 	check "append drop after next on the primary" metactl attach mh --primary --pinned "$P/drop" --append
@@ -180,7 +180,7 @@ setup_ns OTHER || meta_exit
 no_ipv6 "$OTHER"
 check "attach count.bpf.o to the primary" metactl attach mh --primary --pinned "$P/count"
 cid=$(prog_ids progs)
-map=$(bpftool -j prog show id "$cid" | python3 -c 'import json,sys; print(json.load(sys.stdin)["map_ids"][0])')
+map=$(prog_map_id "$cid")
 check "pin count.bpf.o's map" bpftool map pin id "$map" "$P/count_map"
 check "move the primary to $OTHER" ip link set mh netns "$OTHER"
 check "its address and up there" ip -n "$OTHER" addr add 10.10.0.1/24 dev mh

@@ -275,15 +275,22 @@ unload_meta() {
 
 # links [NS]: one line "NAME IFINDEX KIND" per link of NS (default: the
 # initial netns), KIND being linkinfo.info_kind of "ip -d -j link show", or
-# "-" for a link without one. (One ip and one python3: under TCG every
-# process start costs about a second.)
+# "-" for a link without one. (One ip and bash: under TCG every process
+# start costs a second, a python3 start several.) iproute2 prints every link
+# as an object whose first key is "ifindex".
 links() {
-	local nsarg=()
+	local nsarg=() json chunk name idx kind
 	[ -n "${1:-}" ] && nsarg=(-n "$1")
-	ip "${nsarg[@]}" -d -j link show | python3 -c '
-import json, sys
-for l in json.load(sys.stdin):
-    print(l["ifname"], l["ifindex"], l.get("linkinfo", {}).get("info_kind") or "-")'
+	json=$(ip "${nsarg[@]}" -d -j link show) || return
+	json=${json//\{\"ifindex\":/$'\n'}
+	while read -r chunk; do
+		[[ $chunk =~ ^([0-9]+), ]] || continue
+		idx=${BASH_REMATCH[1]}
+		[[ $chunk =~ \"ifname\":\"([^\"]*)\" ]] || continue
+		name=${BASH_REMATCH[1]} kind=-
+		[[ $chunk =~ \"info_kind\":\"([^\"]*)\" ]] && kind=${BASH_REMATCH[1]}
+		echo "$name $idx $kind"
+	done <<<"$json"
 }
 
 # field DEV COLUMN: from the output of links on stdin, column COLUMN
@@ -535,12 +542,38 @@ mount_bpffs() {
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 }
 
+# pinned_id PATH: the id of the program pinned at PATH (bpftool's plain
+# "ID: TYPE ..." line; no python3 start).
+pinned_id() {
+	local id rest
+	read -r id rest < <(bpftool prog show pinned "$1") || return 1
+	[[ $id =~ ^[0-9]+:$ ]] || return 1
+	echo "${id%:}"
+}
+
+# link_prog_id PATH: the program id of the BPF link pinned at PATH (the
+# plain "ID: TYPE  prog N" line of bpftool).
+link_prog_id() {
+	local out
+	out=$(bpftool link show pinned "$1") || return 1
+	[[ $out =~ \ prog\ ([0-9]+) ]] || return 1
+	echo "${BASH_REMATCH[1]}"
+}
+
+# prog_map_id ID: the id of the first map of program ID ("map_ids A,B").
+prog_map_id() {
+	local out
+	out=$(bpftool prog show id "$1") || return 1
+	[[ $out =~ map_ids\ ([0-9]+) ]] || return 1
+	echo "${BASH_REMATCH[1]}"
+}
+
 # pin_prog OBJ PATH [TYPE]: load the first program of OBJ and pin it at PATH;
 # prints its id.
 pin_prog() {
 	local obj=$1 path=$2 type=${3:-classifier}
 	bpftool prog load "$obj" "$path" type "$type" >/dev/null || return 1
-	bpftool -j prog show pinned "$path" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+	pinned_id "$path"
 }
 
 # prog_alive ID: whether program ID still exists.
@@ -548,41 +581,159 @@ prog_alive() {
 	bpftool prog show id "$1" >/dev/null 2>&1
 }
 
+# le_num BYTES: the little-endian number of bpftool's JSON byte list
+# ("0x01","0x00",...), or BYTES itself when it is a number already.
+le_num() {
+	local list=${1//[\"\[\] ]/} b n=0 i
+	[[ $list =~ ^[0-9]+$ ]] && { echo "$list"; return; }
+	IFS=, read -ra b <<<"$list"
+	for ((i = ${#b[@]} - 1; i >= 0; i--)); do n=$(((n << 8) | b[i])); done
+	echo "$n"
+}
+
+# map_entries PINNED: one line "KEY VALUE" per entry of the pinned map, from
+# "bpftool -j map dump" (with or without BTF; bash, no python3 start), for
+# a per-CPU map VALUE is the sum over CPUs.
+map_entries() {
+	local json chunk key val sum re_key='^(\["0x[^]]*\])' re_val='"value":(\[[^]]*\]|[0-9]+)'
+	json=$(bpftool -j map dump pinned "$1") || return 1
+	# An entry starts with its raw key, a list of "0x.." strings; the
+	# "formatted" object of a map with BTF has a key of its own, a number.
+	json=${json//\{\"key\":\[\"0x/$'\n'[\"0x}
+	while read -r chunk; do
+		[[ $chunk =~ $re_key ]] || continue
+		key=$(le_num "${BASH_REMATCH[1]}")
+		chunk=${chunk#"${BASH_REMATCH[1]}"}
+		# Only the raw bytes: "formatted" (BTF) repeats them.
+		chunk=${chunk%%\"formatted\"*}
+		sum=0
+		while [[ $chunk =~ $re_val ]]; do
+			val=$(le_num "${BASH_REMATCH[1]}")
+			sum=$((sum + val))
+			chunk=${chunk#*"${BASH_REMATCH[0]}"}
+		done
+		echo "$key $sum"
+	done <<<"$json"
+}
+
 # percpu_sum PIN: the sum over CPUs of key 0 of the per-CPU array pinned at PIN.
 percpu_sum() {
-	bpftool -j map dump pinned "$1" | python3 -c '
-import json, sys
-def num(v):
-    return int.from_bytes(bytes(int(x, 16) for x in v), "little") if isinstance(v, list) else int(v)
-for e in json.load(sys.stdin):
-    if num(e.get("key")) == 0:
-        print(sum(num(c["value"]) for c in e["values"]))'
+	map_value "$1" 0
 }
 
 # map_value PINNED KEY: the value at u32 KEY of the pinned array map, as a
 # number (little endian; works with and without BTF).
 map_value() {
-	bpftool -j map dump pinned "$1" | python3 -c '
-import json, sys
-key = int(sys.argv[1])
-for e in json.load(sys.stdin):
-    k, v = e.get("key"), e.get("value")
-    if isinstance(k, list):
-        k = int.from_bytes(bytes(int(x, 16) for x in k), "little")
-    if k != key:
-        continue
-    if isinstance(v, list):
-        v = int.from_bytes(bytes(int(x, 16) for x in v), "little")
-    print(v)' "$2"
+	local k v
+	while read -r k v; do
+		[ "$k" = "$2" ] && echo "$v"
+	done < <(map_entries "$1")
 }
 
-
-# link_stat NS DEV DIR FIELD: a field of "ip -s link" (stats64), e.g. rx packets.
+# link_stat NS DEV DIR FIELD: a field of the device's stats64 (what "ip -s
+# link" shows), e.g. rx packets, from sysfs (the test's own, or that of NS
+# through "ip netns exec").
 link_stat() {
-	local nsarg=()
-	[ -n "$1" ] && nsarg=(-n "$1")
-	ip "${nsarg[@]}" -j -s link show "$2" | python3 -c \
-		"import json,sys; print(json.load(sys.stdin)[0]['stats64']['$3']['$4'])"
+	local f=/sys/class/net/$2/statistics/$3_$4 v
+	if [ -n "$1" ]; then
+		ip netns exec "$1" cat "$f"
+	else
+		read -r v <"$f" && echo "$v"
+	fi
+}
+
+# --- used by faults.sh and faults_global.sh ---
+
+# show_field DEV progs|peer_progs [NS]: the program ids of that end, from
+# the "prog A,B(link L) rev N peer-prog ..." line of "metactl show DEV",
+# space-separated ("None" when the end cannot be queried: a peer). Bash, no
+# python3 start.
+show_field() {
+	local out ns=() v id ids=() re='    prog ([^ ]+)( rev [0-9]+)? peer-prog ([^ ]+)'
+	[ -n "${3:-}" ] && ns=(nsenter --net="/run/netns/$3")
+	out=$("${ns[@]}" "$METACTL" show "$1") || return 1
+	[[ $out =~ $re ]] || return 1
+	case $2 in
+	progs) v=${BASH_REMATCH[1]} ;;
+	peer_progs) v=${BASH_REMATCH[3]} ;;
+	*) return 1 ;;
+	esac
+	case $v in
+	-) echo None ;;
+	none) echo ;;
+	*)
+		IFS=, read -ra v <<<"$v"
+		for id in "${v[@]}"; do ids+=("${id%%(*}"); done
+		echo "${ids[*]}"
+		;;
+	esac
+}
+
+# drops: the 9 drop counters (xmit_drop_*, xmit_redirect_err) of both ends
+# of the pair of meta_pair (mh, and mp in $POD), summed.
+drops() {
+	{
+		ethtool -S mh
+		ip netns exec "$POD" ethtool -S mp
+	} | awk '$1 ~ /^xmit_(drop_.*|redirect_err):$/ { n += $2; c++ } END { print c == 18 ? n : "?" }'
+}
+
+# pin_map_of PROG_ID PATH: pin the (first) map of program PROG_ID at PATH.
+pin_map_of() {
+	local map
+	map=$(prog_map_id "$1") &&
+		bpftool map pin id "$map" "$2"
+}
+
+# wait_freed ID...: wait (up to 60 s, scaled) until none of the programs
+# exists, a program is freed after an RCU grace period; prints those alive.
+none_alive() {
+	local id
+	for id in "$@"; do
+		prog_alive "$id" && return 1
+	done
+	return 0
+}
+wait_freed() {
+	local id
+	until_true 60 none_alive "$@" && return 0
+	for id in "$@"; do
+		prog_alive "$id" && echo "$id"
+	done
+	return 1
+}
+
+# link_field PIN KEY: a key of "metactl link PIN" (one JSON object, keys
+# sorted); the scalars in bash, "fdinfo" (an object, printed as Python's
+# repr) with python3.
+link_field() {
+	local out pre post re
+	out=$("$METACTL" link "$1") || return 1
+	if [ "$2" = fdinfo ]; then
+		python3 -c 'import json,sys; print(json.loads(sys.argv[1])["fdinfo"])' "$out"
+		return
+	fi
+	# Without the fdinfo object: it has keys of the same names.
+	pre=${out%%\"fdinfo\":\{*} post=${out#*\"fdinfo\":\{}
+	[ "$pre" != "$out" ] && out=$pre${post#*\}}
+	re="\"$2\":(\"([^\"]*)\"|[^,}]*)"
+	[[ $out =~ $re ]] || return 1
+	if [ -n "${BASH_REMATCH[2]}" ] || [[ ${BASH_REMATCH[1]} == '""' ]]; then
+		echo "${BASH_REMATCH[2]}"
+	elif [ "${BASH_REMATCH[1]}" = null ]; then
+		echo None
+	else
+		echo "${BASH_REMATCH[1]}"
+	fi
+}
+
+# nk_type primary|peer: BPF_NETKIT_PRIMARY or _PEER (enum bpf_attach_type of
+# the stable UAPI, include/uapi/linux/bpf.h).
+nk_type() {
+	case $1 in
+	primary) echo 54 ;;
+	peer) echo 55 ;;
+	esac
 }
 
 # meta_pair NS [ARGS...]: the pair mh (initial netns, 10.10.0.1) and mp (NS,

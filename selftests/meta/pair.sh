@@ -5,13 +5,15 @@
 # creates both ends in the same netns as meta0 and meta1, both report kind
 # "meta", each end's iflink is the other's ifindex, nothing appears in the
 # initial netns, and deleting either end deletes both. Finally "rmmod meta"
-# must succeed.
+# while a pair exists and a ping flood crosses it succeeds and deletes the
+# pair.
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
 require_root
-require_cmd ip python3 insmod rmmod
+require_cmd ip ping ethtool insmod rmmod
+require_metactl
 
 load_meta || meta_exit
 setup_ns NS || meta_exit
@@ -48,6 +50,22 @@ pair_round() {
 pair_round meta0
 pair_round meta1
 
+step "rmmod while a pair exists and traffic flows"
+mount_bpffs
+no_ipv6 "" "$NS"
+check "pair mh/mp with its peer in $NS" meta_pair "$NS" || meta_exit
+passed_over() { [ "$(counter mh xmit_pass)" -gt "$1" ]; }
+ping -i 0.01 -c 1000000 -W 1 -q 10.10.0.2 >/dev/null 2>&1 &
+pid=$!
+p0=$(counter mh xmit_pass)
+wait_for 60 "the flood crosses the pair" passed_over $((p0 + 20))
+check "rmmod meta with a pair and a ping flood" rmmod meta
+META_LOADED=0
+kill -INT "$pid"
+wait "$pid"
+check_fail "$(ip link show mh >/dev/null 2>&1; echo $?)" "the primary is gone"
+check_fail "$(ip -n "$NS" link show mp >/dev/null 2>&1; echo $?)" "the peer is gone"
+check_fail "$(meta_loaded; echo $?)" "meta is unloaded"
+check_fail "$([ -e /sys/module/meta ]; echo $?)" "/sys/module/meta is gone"
 cleanup_ns "$NS"
-unload_meta
 meta_exit

@@ -7,8 +7,8 @@
 # program is replaced 40 times by another that passes too, then the flood is
 # stopped: packets crossed during the replacements, every reply but the one
 # in flight when ping was stopped came back, nothing was dropped, and the
-# kernel log stays clean (the runner checks). Then rmmod while a pair exists
-# and traffic flows deletes the pair.
+# kernel log stays clean (the runner checks). (rmmod while a pair exists and
+# traffic flows is in pair.sh, in the serial phase.)
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
@@ -55,16 +55,4 @@ for c in xmit_drop_prog xmit_drop_policy xmit_drop_verdict xmit_drop_no_peer xmi
 done
 check_eq "drops on either end (policy drop on the primary)" "$drops" 0
 
-step "rmmod while the pair exists and traffic flows"
-ping -i 0.01 -c 1000000 -W 1 -q 10.10.0.2 >/dev/null 2>&1 &
-pid=$!
-p0=$(counter mh xmit_pass)
-wait_for 60 "the second flood crosses the pair" passed_over $((p0 + 20))
-check "rmmod meta with a pair and a ping flood" rmmod meta
-META_LOADED=0
-kill -INT "$pid"
-wait "$pid"
-check_fail "$(ip link show mh >/dev/null 2>&1; echo $?)" "the primary is gone"
-check_fail "$(ip -n "$POD" link show mp >/dev/null 2>&1; echo $?)" "the peer is gone"
-check_fail "$(meta_loaded; echo $?)" "meta is unloaded"
 meta_exit
