@@ -32,8 +32,7 @@ ping_fails() {
 
 # prog_ids progs|peer_progs: the ids in the end's array, in order, space-separated.
 prog_ids() {
-	metactl show mh --json |
-		python3 -c "import json,sys; print(*json.load(sys.stdin)[0]['$1']['prog_ids'])"
+	show_field mh "$1"
 }
 
 pair_up_primary() {

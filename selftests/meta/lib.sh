@@ -361,7 +361,7 @@ metactl() {
 # an errno instead (exit 3: no refusal of the kernel's, e.g. a pin that is not
 # a program). For a command other than metactl, see expect_status.
 expect_err() {
-	local what=$1 errno=$2 msg=$3 out rc name
+	local what=$1 errno=$2 msg=$3 out rc name line
 	shift 3
 	out=$("$@" 2>&1 </dev/null)
 	rc=$?
@@ -376,7 +376,12 @@ expect_err() {
 			fail "$what: exit $rc, want 1 (refused) with '(errno $errno, ...)': $out"
 			return 1
 		fi
-		name=$(sed -n "s/^metactl: \(.*\) (errno $errno, .*/\1/p" <<<"$out" | head -n 1)
+		# The errno's name from the first "metactl: NAME (errno N, ..." line
+		# (bash: two process starts less per refusal).
+		name=
+		while IFS= read -r line; do
+			[[ $line =~ ^metactl:\ (.*)\ \(errno\ $errno,\  ]] && { name=${BASH_REMATCH[1]}; break; }
+		done <<<"$out"
 		name="${name:-?} (errno $errno)"
 	fi
 	if [ -n "$msg" ] && [[ "$out" != *"$msg"* ]]; then
