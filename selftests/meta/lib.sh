@@ -587,10 +587,9 @@ prog_alive() {
 }
 
 # le_num BYTES: the little-endian number of bpftool's JSON byte list
-# ("0x01","0x00",...), or BYTES itself when it is a number already.
+# ("0x01","0x00",...).
 le_num() {
 	local list=${1//[\"\[\] ]/} b n=0 i
-	[[ $list =~ ^[0-9]+$ ]] && { echo "$list"; return; }
 	IFS=, read -ra b <<<"$list"
 	for ((i = ${#b[@]} - 1; i >= 0; i--)); do n=$(((n << 8) | b[i])); done
 	echo "$n"
@@ -600,7 +599,7 @@ le_num() {
 # "bpftool -j map dump" (with or without BTF; bash, no python3 start), for
 # a per-CPU map VALUE is the sum over CPUs.
 map_entries() {
-	local json chunk key val sum re_key='^(\["0x[^]]*\])' re_val='"value":(\[[^]]*\]|[0-9]+)'
+	local json chunk key val sum re_key='^(\["0x[^]]*\])' re_val='"value":(\[[^]]*\])'
 	json=$(bpftool -j map dump pinned "$1") || return 1
 	# An entry starts with its raw key, a list of "0x.." strings; the
 	# "formatted" object of a map with BTF has a key of its own, a number.
@@ -647,7 +646,7 @@ link_stat() {
 	fi
 }
 
-# --- used by faults.sh and faults_global.sh ---
+# --- program ids, drops and links of a pair (faults*.sh, datapath.sh) ---
 
 # show_field DEV progs|peer_progs [NS]: the program ids of that end, from
 # the "prog A,B(link L) rev N peer-prog ..." line of "metactl show DEV",
@@ -708,28 +707,25 @@ wait_freed() {
 	return 1
 }
 
-# link_field PIN KEY: a key of "metactl link PIN" (one JSON object, keys
-# sorted); the scalars in bash, "fdinfo" (an object, printed as Python's
-# repr) with python3.
+# link_field PIN KEY: a key of "metactl link PIN" (one JSON object, "fdinfo"
+# last); the scalars in bash (a string unquoted, null as None), "fdinfo" (an
+# object, printed as Python's repr) with python3.
 link_field() {
-	local out pre post re
+	local out re
 	out=$("$METACTL" link "$1") || return 1
 	if [ "$2" = fdinfo ]; then
 		python3 -c 'import json,sys; print(json.loads(sys.argv[1])["fdinfo"])' "$out"
 		return
 	fi
 	# Without the fdinfo object: it has keys of the same names.
-	pre=${out%%\"fdinfo\":\{*} post=${out#*\"fdinfo\":\{}
-	[ "$pre" != "$out" ] && out=$pre${post#*\}}
+	out=${out%%\"fdinfo\":*}
 	re="\"$2\":(\"([^\"]*)\"|[^,}]*)"
 	[[ $out =~ $re ]] || return 1
-	if [ -n "${BASH_REMATCH[2]}" ] || [[ ${BASH_REMATCH[1]} == '""' ]]; then
-		echo "${BASH_REMATCH[2]}"
-	elif [ "${BASH_REMATCH[1]}" = null ]; then
-		echo None
-	else
-		echo "${BASH_REMATCH[1]}"
-	fi
+	case ${BASH_REMATCH[1]} in
+	\"*) echo "${BASH_REMATCH[2]}" ;;
+	null) echo None ;;
+	*) echo "${BASH_REMATCH[1]}" ;;
+	esac
 }
 
 # nk_type primary|peer: BPF_NETKIT_PRIMARY or _PEER (enum bpf_attach_type of
