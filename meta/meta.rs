@@ -19,8 +19,7 @@ use kernel::{
     c_str,
     net::{
         dev::{
-            self, features, flags, priv_flags, Device, Driver, DriverDevice, SockAddr, Stats64,
-            TxStatus,
+            self, features, flags, priv_flags, Driver, DriverDevice, SockAddr, Stats64, TxStatus,
         },
         nl::{self, Attr, Attrs, ExtAck, MsgWriter, Policy},
         rtnl::{self, LinkOps, NewDevice, PeerInfo, Rtnl},
@@ -32,7 +31,7 @@ use kernel::{
     sync::rcu,
 };
 
-use core::sync::atomic::{AtomicI32, AtomicU32, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 
 mod uapi;
 use uapi::*;
@@ -47,49 +46,144 @@ module! {
 }
 
 /// Declares the per-end counters and their `ethtool -S` names from one list, so that the two
-/// cannot drift apart.
+/// cannot drift apart. `xmit_pass` comes first and has no counter of its own: it is the end's
+/// transmitted packets in the core's per-CPU statistics (tstats) less its redirects. The drops
+/// come last; their sum is the end's `tx_dropped`.
 macro_rules! counters {
-    ($($counter:ident => $name:literal,)*) => {
-        /// Per-end counters, shown by `ethtool -S` in this order.
+    (
+        pass: $pass:literal,
+        others: [$($counter:ident => $name:literal,)*],
+        drops: [$($drop:ident => $drop_name:literal,)*],
+    ) => {
+        /// Per-end, per-CPU counters: each outcome of a transmit but a pass.
         #[derive(Clone, Copy)]
         enum Counter {
             $($counter,)*
+            $($drop,)*
         }
 
-        const STAT_NAMES: &[&CStr] = &[$(c_str!($name),)*];
+        /// The counters that are drops.
+        const DROPS: &[Counter] = &[$(Counter::$drop,)*];
+
+        const STAT_NAMES: &[&CStr] = &[c_str!($pass), $(c_str!($name),)* $(c_str!($drop_name),)*];
     };
 }
 
 counters! {
-    Pass => "xmit_pass",
-    Redirect => "xmit_redirect",
-    RedirectErr => "xmit_redirect_err",
-    DropProg => "xmit_drop_prog",
-    DropPolicy => "xmit_drop_policy",
-    DropVerdict => "xmit_drop_verdict",
-    DropNoPeer => "xmit_drop_no_peer",
-    DropPeerDown => "xmit_drop_peer_down",
-    DropHdr => "xmit_drop_hdr",
-    DropFrags => "xmit_drop_frags",
-    DropBacklog => "xmit_drop_backlog",
+    pass: "xmit_pass",
+    others: [
+        Redirect => "xmit_redirect",
+        RedirectErr => "xmit_redirect_err",
+    ],
+    drops: [
+        DropProg => "xmit_drop_prog",
+        DropPolicy => "xmit_drop_policy",
+        DropVerdict => "xmit_drop_verdict",
+        DropNoPeer => "xmit_drop_no_peer",
+        DropPeerDown => "xmit_drop_peer_down",
+        DropHdr => "xmit_drop_hdr",
+        DropFrags => "xmit_drop_frags",
+        DropBacklog => "xmit_drop_backlog",
+    ],
 }
 
-const NSTATS: usize = STAT_NAMES.len();
+/// The per-CPU counters of an end: every statistic but `xmit_pass`.
+const NCOUNTERS: usize = STAT_NAMES.len() - 1;
+
+/// The mode of a pair (`enum meta_mode`), chosen at creation for both ends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Ethernet: MAC addresses, ARP.
+    L2,
+    /// IP only: no MAC address, no ARP (the default).
+    L3,
+}
+
+impl Mode {
+    fn parse(attr: &Attr, extack: &ExtAck) -> Result<Self> {
+        match attr.get_u32()? {
+            META_L2 => Ok(Self::L2),
+            META_L3 => Ok(Self::L3),
+            _ => Err(extack.fail_attr(
+                EINVAL,
+                c_str!("Provided device mode can only be L2 or L3"),
+                attr,
+            )),
+        }
+    }
+
+    fn raw(self) -> u32 {
+        match self {
+            Self::L2 => META_L2,
+            Self::L3 => META_L3,
+        }
+    }
+}
+
+/// The verdict of an end without a program: the two values of `enum meta_action` that
+/// `IFLA_META_POLICY` and `IFLA_META_PEER_POLICY` accept.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum XmitPolicy {
+    Pass,
+    Drop,
+}
+
+impl XmitPolicy {
+    fn parse(attr: &Attr, extack: &ExtAck) -> Result<Self> {
+        match attr.get_u32()? {
+            META_PASS => Ok(Self::Pass),
+            META_DROP => Ok(Self::Drop),
+            _ => Err(extack.fail_attr(
+                EINVAL,
+                c_str!("Provided default xmit policy not supported"),
+                attr,
+            )),
+        }
+    }
+
+    fn raw(self) -> u32 {
+        match self {
+            Self::Pass => META_PASS,
+            Self::Drop => META_DROP,
+        }
+    }
+}
+
+/// An end's [`XmitPolicy`], which `changelink` may change while packets flow.
+struct PolicyCell(AtomicBool);
+
+impl PolicyCell {
+    fn new(p: XmitPolicy) -> Self {
+        Self(AtomicBool::new(p == XmitPolicy::Drop))
+    }
+
+    fn get(&self) -> XmitPolicy {
+        if self.0.load(Relaxed) {
+            XmitPolicy::Drop
+        } else {
+            XmitPolicy::Pass
+        }
+    }
+
+    fn set(&self, p: XmitPolicy) {
+        self.0.store(p == XmitPolicy::Drop, Relaxed);
+    }
+}
 
 /// The private data of one end. `primary`, `scrub` and `mode` are set in `newlink`, before the
 /// end is registered, and never change.
 struct MetaEnd {
     primary: bool,
-    /// The verdict without a program: `META_PASS` or `META_DROP`.
-    policy: AtomicI32,
+    /// The verdict without a program.
+    policy: PolicyCell,
     /// Clear mark and priority when crossing namespaces (`META_SCRUB_DEFAULT`).
     scrub: bool,
-    mode: u32,
+    mode: Mode,
     /// The receive headroom requested for this end (`ndo_set_rx_headroom`).
     headroom: AtomicU32,
     /// Per CPU, allocated in `newlink` before the end is registered: the transmit path of
     /// each CPU counts in its own copy.
-    counters: Option<percpu::Counters<NSTATS>>,
+    counters: Option<percpu::Counters<NCOUNTERS>>,
 }
 
 impl MetaEnd {
@@ -99,12 +193,18 @@ impl MetaEnd {
         }
     }
 
+    fn sum(&self, c: Counter) -> u64 {
+        self.counters
+            .as_ref()
+            .map_or(0, |counters| counters.sum(c as usize))
+    }
+
     fn is_primary(&self) -> bool {
         self.primary
     }
 
     fn is_l2(&self) -> bool {
-        self.mode == META_L2
+        self.mode == Mode::L2
     }
 }
 
@@ -112,7 +212,6 @@ impl MetaEnd {
 fn drop_skb(dev: &DriverDevice<Meta>, skb: SkBuff, c: Counter, reason: DropReason) -> TxStatus {
     skb.drop_reason(reason);
     dev.data().count(c);
-    dev.core_stats_tx_dropped_inc();
     TxStatus::Dropped
 }
 
@@ -121,15 +220,18 @@ struct Meta;
 #[vtable]
 impl Driver for Meta {
     type Data = MetaEnd;
+    type Pairing = rtnl::Pair;
     const NAME: &'static CStr = c_str!("meta");
     const STATS: &'static [&'static CStr] = STAT_NAMES;
+    // Both ends take any buffer with the features they have, as netkit's and veth's do.
+    const PASSTHRU_FEATURES_CHECK: bool = true;
 
     fn init_data() -> impl PinInit<MetaEnd> {
         init!(MetaEnd {
             primary: false,
-            policy: AtomicI32::new(META_PASS as i32),
+            policy: PolicyCell::new(XmitPolicy::Pass),
             scrub: true,
-            mode: META_L3,
+            mode: Mode::L3,
             headroom: AtomicU32::new(0),
             counters: None,
         })
@@ -172,19 +274,20 @@ impl Driver for Meta {
             // With programs attached they decide, and the policy is not consulted.
             let (verdict, by_prog) = match dev.programs().run(&mut skb, ctx, &guard) {
                 Some(v) => (v, true),
-                None => (Verdict::from_raw(me.policy.load(Relaxed)), false),
+                None => match me.policy.get() {
+                    XmitPolicy::Pass => (Verdict::Pass, false),
+                    XmitPolicy::Drop => (Verdict::Drop, false),
+                },
             };
             match verdict {
                 Verdict::Next | Verdict::Pass => {
                     skb.pull_mac_rcsum();
                     if skb.netif_rx().is_err() {
                         me.count(Counter::DropBacklog);
-                        dev.core_stats_tx_dropped_inc();
                         return TxStatus::Dropped;
                     }
                     dev.sw_netstats_tx_add(1, len);
                     peer.sw_netstats_rx_add(len);
-                    me.count(Counter::Pass);
                     TxStatus::Ok
                 }
                 Verdict::Redirect => {
@@ -223,15 +326,8 @@ impl Driver for Meta {
 
     fn get_stats64(dev: &DriverDevice<Self>, stats: &mut Stats64<'_>) {
         dev.fetch_sw_netstats(stats);
-    }
-
-    fn get_iflink(dev: &DriverDevice<Self>) -> i32 {
-        let guard = rcu::read_lock();
-        dev.peer(&guard).map_or(0, |p| p.ifindex())
-    }
-
-    fn get_peer_dev<'a>(dev: &'a DriverDevice<Self>, guard: &'a rcu::Guard) -> Option<&'a Device> {
-        dev.peer(guard).map(|p| &**p)
+        let me = dev.data();
+        stats.add_tx_dropped(DROPS.iter().map(|&c| me.sum(c)).sum());
     }
 
     fn set_rx_headroom(dev: &DriverDevice<Self>, headroom: i32) {
@@ -258,55 +354,57 @@ impl Driver for Meta {
         dev.eth_mac_addr(rtnl, addr)
     }
 
-    fn features_check(_dev: &DriverDevice<Self>, _skb: &SkBuff, features: u64) -> u64 {
-        features
-    }
-
     fn get_ethtool_stats(dev: &DriverDevice<Self>, out: &mut [u64]) {
-        if let Some(counters) = &dev.data().counters {
-            for (i, o) in out.iter_mut().enumerate() {
-                *o = counters.sum(i);
-            }
+        let Some(counters) = &dev.data().counters else {
+            return;
+        };
+        let Some((pass, rest)) = out.split_first_mut() else {
+            return;
+        };
+        for (i, o) in rest.iter_mut().enumerate() {
+            *o = counters.sum(i);
         }
+        // Transmitted packets are read after the redirects, and a redirect is added to tstats
+        // before it is counted: one in flight makes the difference too large, never negative.
+        *pass = dev
+            .sw_netstats_tx_packets()
+            .saturating_sub(rest[Counter::Redirect as usize]);
     }
 }
 
-static POLICY: [Policy; IFLA_META_MAX as usize + 1] = [
-    Policy::unspec(),
-    // IFLA_META_PEER_INFO: a struct ifinfomsg (16 bytes) and IFLA_* attributes.
-    Policy::min_len(16),
-    Policy::reject(c_str!("Primary attribute is read-only")),
-    Policy::u32(),
-    Policy::u32(),
-    Policy::u32(),
-    Policy::max_u32(META_SCRUB_DEFAULT as i16),
-    Policy::max_u32(META_SCRUB_DEFAULT as i16),
-    Policy::u16(),
-    Policy::u16(),
-    Policy::reject(c_str!("Pairing mode is not supported")),
-    // IFLA_META_BPF_FD, _PEER_BPF_FD, _BPF_ID, _PEER_BPF_ID: retired, see RETIRED.
-    Policy::reject(RETIRED),
-    Policy::reject(RETIRED),
-    Policy::reject(RETIRED),
-    Policy::reject(RETIRED),
-];
+/// The policy of `IFLA_INFO_DATA`, keyed by attribute: `Policy::table` refuses, at compile
+/// time, an attribute given twice or one without a rule.
+static POLICY: [Policy; IFLA_META_MAX as usize + 1] = Policy::table(&[
+    // A struct ifinfomsg (16 bytes) and IFLA_* attributes.
+    (IFLA_META_PEER_INFO, Policy::min_len(16)),
+    (
+        IFLA_META_PRIMARY,
+        Policy::reject(c_str!("Primary attribute is read-only")),
+    ),
+    (IFLA_META_POLICY, Policy::u32()),
+    (IFLA_META_PEER_POLICY, Policy::u32()),
+    (IFLA_META_MODE, Policy::u32()),
+    (IFLA_META_SCRUB, Policy::max_u32(META_SCRUB_DEFAULT as i16)),
+    (
+        IFLA_META_PEER_SCRUB,
+        Policy::max_u32(META_SCRUB_DEFAULT as i16),
+    ),
+    (IFLA_META_HEADROOM, Policy::u16()),
+    (IFLA_META_TAILROOM, Policy::u16()),
+    (
+        IFLA_META_PAIRING,
+        Policy::reject(c_str!("Pairing mode is not supported")),
+    ),
+    (IFLA_META_BPF_FD, Policy::reject(RETIRED)),
+    (IFLA_META_PEER_BPF_FD, Policy::reject(RETIRED)),
+    (IFLA_META_BPF_ID, Policy::reject(RETIRED)),
+    (IFLA_META_PEER_BPF_ID, Policy::reject(RETIRED)),
+]);
 
 /// Programs attach as on netkit, through bpf(2): one way, one array per end, one set of errors.
 const RETIRED: &CStr = c_str!(
     "Programs attach through bpf(2) with BPF_NETKIT_PRIMARY or BPF_NETKIT_PEER, not netlink"
 );
-
-/// Reads a policy attribute: `META_PASS` or `META_DROP`.
-fn parse_policy(attr: &Attr, extack: &ExtAck) -> Result<i32> {
-    match attr.get_u32()? {
-        p @ (META_PASS | META_DROP) => Ok(p as i32),
-        _ => Err(extack.fail_attr(
-            EINVAL,
-            c_str!("Provided default xmit policy not supported"),
-            attr,
-        )),
-    }
-}
 
 fn check_addr(tb: &Attrs<'_>, extack: &ExtAck) -> Result {
     let Some(attr) = tb.get(kernel::net::rtnl::IFLA_ADDRESS) else {
@@ -435,23 +533,21 @@ impl LinkOps for Meta {
 
         dev.ether_setup();
         dev.set_max_mtu(dev::ETH_MAX_MTU);
-        dev.update_flags(flags::NOARP, 0);
-        dev.update_priv_flags(
+        dev.set_flags(flags::NOARP);
+        dev.set_priv_flags(
             priv_flags::LIVE_ADDR_CHANGE
                 | priv_flags::PHONY_HEADROOM
                 | priv_flags::NO_QUEUE
                 | priv_flags::DISABLE_NETPOLL,
-            priv_flags::TX_SKB_SHARING,
         );
+        dev.clear_priv_flags(priv_flags::TX_SKB_SHARING);
         dev.set_lltx(true);
         let all = dev.features() | FEATURES;
-        dev.set_features(
-            all,
-            FEATURES,
-            FEATURES,
-            features::HW_CSUM | features::GSO_SOFTWARE,
-            all & !VLAN,
-        );
+        dev.set_features(all);
+        dev.set_hw_features(FEATURES);
+        dev.set_hw_enc_features(FEATURES);
+        dev.set_mpls_features(features::HW_CSUM | features::GSO_SOFTWARE);
+        dev.set_vlan_features(all & !VLAN);
         dev.set_tso_max_size(dev::GSO_MAX_SIZE);
     }
 
@@ -475,24 +571,15 @@ impl LinkOps for Meta {
         extack: &ExtAck,
     ) -> Result {
         let get = |kind| data.and_then(|d| d.get(kind));
-        let mode = match get(IFLA_META_MODE) {
-            None => META_L3,
-            Some(a) => match a.get_u32()? {
-                m @ (META_L2 | META_L3) => m,
-                _ => {
-                    return Err(extack.fail_attr(
-                        EINVAL,
-                        c_str!("Provided device mode can only be L2 or L3"),
-                        a,
-                    ))
-                }
-            },
-        };
+        let mode = get(IFLA_META_MODE)
+            .map(|a| Mode::parse(a, extack))
+            .transpose()?
+            .unwrap_or(Mode::L3);
         let policy = get(IFLA_META_POLICY)
-            .map(|a| parse_policy(a, extack))
+            .map(|a| XmitPolicy::parse(a, extack))
             .transpose()?;
         let peer_policy = get(IFLA_META_PEER_POLICY)
-            .map(|a| parse_policy(a, extack))
+            .map(|a| XmitPolicy::parse(a, extack))
             .transpose()?;
         let scrub = get(IFLA_META_SCRUB).map(|a| a.get_u32()).transpose()?;
         let peer_scrub = get(IFLA_META_PEER_SCRUB).map(|a| a.get_u32()).transpose()?;
@@ -512,7 +599,7 @@ impl LinkOps for Meta {
             check_addr(ptb, extack)?;
         }
         let tbp = peer_tb.unwrap_or(*tb);
-        if mode != META_L2 && (tb.has(rtnl::IFLA_ADDRESS) || tbp.has(rtnl::IFLA_ADDRESS)) {
+        if mode != Mode::L2 && (tb.has(rtnl::IFLA_ADDRESS) || tbp.has(rtnl::IFLA_ADDRESS)) {
             return Err(extack.fail(
                 EOPNOTSUPP,
                 c_str!("MAC address is not supported in L3 mode"),
@@ -532,7 +619,7 @@ impl LinkOps for Meta {
         }
         let name = peer_tb.as_ref().and_then(|t| t.get(rtnl::IFLA_IFNAME));
         let mut peer = dev.create_peer(rtnl, &net, name, &tbp, extack)?;
-        let l2 = mode == META_L2;
+        let l2 = mode == Mode::L2;
         let explicit_ifindex = dev.ifindex() != 0;
         {
             let s = peer.setup();
@@ -541,7 +628,7 @@ impl LinkOps for Meta {
                 if !peer_tb.as_ref().is_some_and(|t| t.has(rtnl::IFLA_ADDRESS)) {
                     s.random_mac();
                 }
-                s.update_flags(0, flags::NOARP);
+                s.clear_flags(flags::NOARP);
             }
             if let Some(info) = &peer_info {
                 if explicit_ifindex {
@@ -556,7 +643,7 @@ impl LinkOps for Meta {
                 if !tb.has(rtnl::IFLA_ADDRESS) {
                     s.random_mac();
                 }
-                s.update_flags(0, flags::NOARP);
+                s.clear_flags(flags::NOARP);
             }
             s.set_needed_room(headroom, tailroom);
         }
@@ -568,7 +655,7 @@ impl LinkOps for Meta {
             d.counters = Some(percpu::Counters::new()?);
             d.primary = primary;
             d.mode = mode;
-            *d.policy.get_mut() = policy.unwrap_or(META_PASS as i32);
+            d.policy = PolicyCell::new(policy.unwrap_or(XmitPolicy::Pass));
             d.scrub = scrub.unwrap_or(META_SCRUB_DEFAULT) == META_SCRUB_DEFAULT;
         }
         rtnl::register_pair(rtnl, dev, peer).map_err(|e| {
@@ -643,20 +730,20 @@ impl LinkOps for Meta {
         // Check everything first, then apply: an error changes nothing.
         let policy = data
             .get(IFLA_META_POLICY)
-            .map(|a| parse_policy(a, extack))
+            .map(|a| XmitPolicy::parse(a, extack))
             .transpose()?;
         let peer_policy = data
             .get(IFLA_META_PEER_POLICY)
-            .map(|a| parse_policy(a, extack))
+            .map(|a| XmitPolicy::parse(a, extack))
             .transpose()?;
         if peer_policy.is_some() && peer.is_none() {
             return Err(extack.fail(ENOTCONN, c_str!("meta peer device is gone")));
         }
         if let Some(p) = policy {
-            dev.data().policy.store(p, Relaxed);
+            dev.data().policy.set(p);
         }
         if let (Some(peer), Some(p)) = (peer, peer_policy) {
-            peer.data().policy.store(p, Relaxed);
+            peer.data().policy.set(p);
         }
         Ok(())
     }
@@ -670,14 +757,14 @@ impl LinkOps for Meta {
     fn fill_info(rtnl: &Rtnl, w: &mut MsgWriter<'_>, dev: &DriverDevice<Self>) -> Result {
         let me = dev.data();
         w.put_u8(IFLA_META_PRIMARY, me.is_primary().into())?;
-        w.put_u32(IFLA_META_POLICY, me.policy.load(Relaxed) as u32)?;
-        w.put_u32(IFLA_META_MODE, me.mode)?;
+        w.put_u32(IFLA_META_POLICY, me.policy.get().raw())?;
+        w.put_u32(IFLA_META_MODE, me.mode.raw())?;
         w.put_u32(IFLA_META_SCRUB, scrub_value(me))?;
         w.put_u16(IFLA_META_HEADROOM, dev.needed_headroom())?;
         w.put_u16(IFLA_META_TAILROOM, dev.needed_tailroom())?;
         if let Some(peer) = dev.peer_rtnl(rtnl) {
             let p = peer.data();
-            w.put_u32(IFLA_META_PEER_POLICY, p.policy.load(Relaxed) as u32)?;
+            w.put_u32(IFLA_META_PEER_POLICY, p.policy.get().raw())?;
             w.put_u32(IFLA_META_PEER_SCRUB, scrub_value(p))?;
         }
         Ok(())
@@ -685,13 +772,6 @@ impl LinkOps for Meta {
 
     fn netkit_primary(dev: &DriverDevice<Self>) -> bool {
         dev.data().is_primary()
-    }
-
-    fn get_link_net<'a>(rtnl: &'a Rtnl, dev: &'a DriverDevice<Self>) -> &'a Namespace {
-        match dev.peer_rtnl(rtnl) {
-            Some(peer) => peer.net(rtnl),
-            None => dev.net(rtnl),
-        }
     }
 }
 

@@ -13,6 +13,10 @@ pub(crate) const IFLA_META_PEER_SCRUB: u16 = 7;
 pub(crate) const IFLA_META_HEADROOM: u16 = 8;
 pub(crate) const IFLA_META_TAILROOM: u16 = 9;
 pub(crate) const IFLA_META_PAIRING: u16 = 10;
+pub(crate) const IFLA_META_BPF_FD: u16 = 11;
+pub(crate) const IFLA_META_PEER_BPF_FD: u16 = 12;
+pub(crate) const IFLA_META_BPF_ID: u16 = 13;
+pub(crate) const IFLA_META_PEER_BPF_ID: u16 = 14;
 pub(crate) const IFLA_META_MAX: u16 = 14;
 
 pub(crate) const META_PASS: u32 = 0;

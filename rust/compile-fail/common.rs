@@ -18,6 +18,7 @@ struct Sink;
 #[vtable]
 impl Driver for Sink {
     type Data = ();
+    type Pairing = rtnl::Pair;
     const NAME: &'static CStr = c_str!("cfsink");
 
     fn init_data() -> impl PinInit<()> {}

@@ -6,7 +6,11 @@
 
 include!("common.rs");
 
+// Keyed by attribute, in any order, each once.
+static TABLE: [Policy; 3] = Policy::table(&[(2, Policy::u16()), (1, Policy::u32())]);
+
 fn misuse(reg: &Registration<Sink>, rtnl: &Rtnl) -> Result {
+    let _ = &TABLE;
     let mut dev = reg.new_device(rtnl, Namespace::init_net(), c_str!("cf%d"))?;
     dev.setup().ether_setup();
     let _dev: ARef<Device> = dev.register(rtnl)?;
