@@ -20,6 +20,13 @@
 #         marks into instructions per round trip (long minus short, so that
 #         process start and exit cancel out). BENCH_INSN_REPS reps.
 #
+# Then, in both modes, the node-scale runs of selftests/meta/pods.sh for
+# meta, netkit and veth, BENCH_POD_REPS reps after a warm-up of 50 pods: a
+# churn of BENCH_PODS pods made and removed one shard at a time (pods_seq)
+# and in BENCH_PODS_PAR shards at once (pods_par), timed, or between two
+# insnmark calls (pods_seq_insn, pods_par_insn: instructions per pod); and
+# in the timed boot the kernel memory of BENCH_PODS pairs (pairs_mem).
+#
 # Writes RUNDIR/results.jsonl (scripts/benchparse.py), RUNDIR/raw/ (every
 # tool's output) and RUNDIR/guest-info.json.
 
@@ -35,6 +42,10 @@ LAT_S=${BENCH_LAT_S:-3}
 TPUT_S=${BENCH_TPUT_S:-3}
 INSN_REPS=${BENCH_INSN_REPS:-2}
 INSN_S=${BENCH_INSN_S:-3}
+PODS=${BENCH_PODS:-1000}
+PODS_PAR=${BENCH_PODS_PAR:-8}
+POD_REPS=${BENCH_POD_REPS:-2}
+IP_PLUGIN_DIR=${IP_PLUGIN_DIR:-$ROOT/tools/iproute2}
 META_KO=${META_KO:-$ROOT/meta/meta.ko}
 METACTL=${METACTL:-$ROOT/tools/metactl/target/release/metactl}
 BPF_DIR=${BPF_DIR:-$ROOT/samples/bpf}
@@ -46,6 +57,8 @@ RAW=$rundir/raw
 
 # shellcheck source-path=SCRIPTDIR source=../selftests/meta/topo.sh
 . "$ROOT/selftests/meta/topo.sh"
+# shellcheck source-path=SCRIPTDIR source=../selftests/meta/pods.sh
+. "$ROOT/selftests/meta/pods.sh"
 
 say() { echo "# bench: $*"; }
 die() {
@@ -110,6 +123,68 @@ insn() {
 	done
 }
 
+# pods_record KIND REP TEST OK [KEY=VALUE...]: a result line of the pod runs.
+pods_record() {
+	local kind=$1 rep=$2 test=$3 good=$4 kv fields=""
+	shift 4
+	for kv in "$@"; do
+		fields+=", \"${kv%%=*}\": ${kv#*=}"
+	done
+	if [ "$good" = 1 ]; then
+		echo "{\"variant\": \"$kind\", \"rep\": $rep, \"test\": \"$test\"$fields}" >>"$RESULTS"
+	else
+		echo "{\"variant\": \"$kind\", \"rep\": $rep, \"test\": \"$test\", \"error\": \"$test failed\"}" >>"$RESULTS"
+	fi
+}
+
+# pods_clean: whatever a failed pod run left.
+pods_clean() {
+	local x
+	for x in $(ip -o link show | awk -F': ' '$2 ~ /^q[mnv][0-9]+(@|$)/ { sub(/@.*/, "", $2); print $2 }'); do
+		ip link del "$x" 2>/dev/null
+	done
+	for x in $(ip netns list | awk '$1 ~ /^pod-/ { print $1 }'); do
+		ip netns del "$x"
+	done
+}
+
+# pods_runs: the node-scale runs (see the top).
+pods_runs() {
+	local rep kind par test n good ns
+	for rep in $(seq 0 "$POD_REPS"); do
+		n=$PODS
+		[ "$rep" = 0 ] && n=50
+		for kind in meta netkit veth; do
+			for par in 1 "$PODS_PAR"; do
+				test=pods_seq
+				[ "$par" = 1 ] || test=pods_par
+				[ "$mode" = insn ] && "$INSNMARK"
+				good=1
+				pods_cycle "$kind" "$n" "$par" || good=0
+				[ "$mode" = insn ] && "$INSNMARK" && MARKS=$((MARKS + 2))
+				[ "$good" = 1 ] || pods_clean
+				[ "$rep" = 0 ] && continue
+				if [ "$mode" = insn ]; then
+					pods_record "$kind" "$rep" "${test}_insn" "$good" "pods=$n" "par=$par" \
+						"mark_start=$((MARKS - 1))" "mark_end=$MARKS"
+				else
+					ns=${PODS_RESULT#* ns=}
+					ns=${ns%% *}
+					pods_record "$kind" "$rep" "$test" "$good" "pods=$n" "par=$par" "ns=${ns:-0}" \
+						"us_per_pod=$((${ns:-0} / 1000 / n))"
+				fi
+			done
+			[ "$mode" = time ] && [ "$rep" != 0 ] || continue
+			good=1
+			pods_mem "$kind" "$n" || good=0
+			[ "$good" = 1 ] || pods_clean
+			pods_record "$kind" "$rep" pairs_mem "$good" "pairs=$n" \
+				"bytes_per_pair=$(echo "$PODS_RESULT" | sed -n 's/.*bytes_per_pair=\(-\?[0-9]*\).*/\1/p')"
+		done
+		say "pods rep $rep/$POD_REPS done at uptime $(cut -d' ' -f1 /proc/uptime)s"
+	done
+}
+
 main() {
 	mkdir -p "$RAW"
 	: >"$RESULTS"
@@ -154,8 +229,9 @@ main() {
 		done
 		say "rep $rep/$last done at uptime $(cut -d' ' -f1 /proc/uptime)s"
 	done
-	say "$(grep -c '"error"' "$RESULTS") failed runs of $(wc -l <"$RESULTS")"
 	"$ROOT/selftests/meta/topo.sh" down
+	pods_runs
+	say "$(grep -c '"error"' "$RESULTS") failed runs of $(wc -l <"$RESULTS")"
 	pkill sockperf
 	pkill iperf3
 	sleep 0.5

@@ -149,6 +149,8 @@ def fill_marks(results, marks):
             r["error"] = f"marks {r['mark_start']}/{r['mark_end']} missing from the plugin's output"
         else:
             r["insns"] = b - a
+            if r.get("pods"):
+                r["insn_per_pod"] = round(r["insns"] / r["pods"])
     by_key = {r["key"]: r for r in lines if "key" in r}
     out = []
     for r in lines:

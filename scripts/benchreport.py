@@ -56,6 +56,12 @@ METRICS = {
     "tcp_tput.gbps": ("tcp_tput", "gbps", "TCP", "Gbit/s", True),
     "tcp_insn.insn_per_txn": ("tcp_insn", "insn_per_txn", "instr/txn TCP", "", False),
     "udp_insn.insn_per_txn": ("udp_insn", "insn_per_txn", "instr/txn UDP", "", False),
+    # Node scale (selftests/meta/pods.sh): meta, netkit and veth only.
+    "pods_seq.us_per_pod": ("pods_seq", "us_per_pod", "pod churn", "µs/pod", False),
+    "pods_par.us_per_pod": ("pods_par", "us_per_pod", "pod churn ×8", "µs/pod", False),
+    "pods_seq_insn.insn_per_pod": ("pods_seq_insn", "insn_per_pod", "instr/pod", "", False),
+    "pods_par_insn.insn_per_pod": ("pods_par_insn", "insn_per_pod", "instr/pod ×8", "", False),
+    "pairs_mem.bytes_per_pair": ("pairs_mem", "bytes_per_pair", "kmem/pair", "B", False),
 }
 TESTS = sorted({m[0] for m in METRICS.values()})
 
@@ -83,6 +89,11 @@ RATIO_COLUMNS = [
     ("tcp_tput.gbps", "TCP Gbit/s"),
     ("tcp_insn.insn_per_txn", "instr/txn TCP"),
     ("udp_insn.insn_per_txn", "instr/txn UDP"),
+    ("pods_seq.us_per_pod", "pod µs"),
+    ("pods_par.us_per_pod", "pod µs ×8"),
+    ("pods_seq_insn.insn_per_pod", "instr/pod"),
+    ("pods_par_insn.insn_per_pod", "instr/pod ×8"),
+    ("pairs_mem.bytes_per_pair", "kmem B/pair"),
 ]
 
 TITLE = ("Pod network path: meta vs netkit vs veth vs host "
@@ -225,11 +236,11 @@ def noise(stats, metric):
 
 
 def target(name, value, limit, op, detail):
-    """op: "<=" or ">="."""
+    """op: "<=", ">=" or "<"."""
     if value is None or limit is None:
         return {"name": name, "value": value, "limit": limit, "op": op,
                 "met": None, "status": "NO DATA", "detail": detail}
-    met = value <= limit if op == "<=" else value >= limit
+    met = {"<=": value <= limit, ">=": value >= limit, "<": value < limit}[op]
     return {"name": name, "value": value, "limit": limit, "op": op,
             "met": met, "status": "MET" if met else "NOT MET", "detail": detail}
 
@@ -261,6 +272,16 @@ def compute_targets(stats, ratios):
     out.append(target("[instructions] two programs: meta TCP instr/txn within 0.5% of netkit"
                       " (meta2/netkit2)", ratios["meta2_vs_netkit2"][insn], 1.005, "<=",
                       "tally.bpf.o, then redirect_neigh, on the pod's end"))
+    for m, what in (("pods_seq_insn.insn_per_pod", "one shard"),
+                    ("pods_par_insn.insn_per_pod", "8 shards at once")):
+        out.append(target(f"[instructions] pod churn, {what}: meta instr/pod no more than netkit's"
+                          " (meta/netkit)", mvn[m], 1.0, "<=",
+                          "a netns, a pair, an address, both ends up, then removed"))
+    mem = "pairs_mem.bytes_per_pair"
+    out.append(target("kernel memory per pair at most 1.1x netkit's (meta/netkit)",
+                      mvn[mem], 1.1, "<=", "slab + per-CPU + vmalloc, /proc/meminfo"))
+    out.append(target("kernel memory per pair below veth's (meta/veth)",
+                      tv["meta"][mem], 1.0, "<", "slab + per-CPU + vmalloc, /proc/meminfo"))
     return out
 
 
