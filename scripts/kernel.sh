@@ -102,7 +102,9 @@ if [ "$cmd" = export ]; then
 		exit 1
 	fi
 	rm -f "$META_ROOT"/rust/*.patch
-	g format-patch -q --zero-commit --no-signature -o "$META_ROOT/rust" pristine..HEAD
+	# A fixed abbreviation: git scales its default with the number of objects,
+	# which would change every index line from one tree to another.
+	g -c core.abbrev=9 format-patch -q --zero-commit --no-signature -o "$META_ROOT/rust" pristine..HEAD
 	say "exported $(ls "$META_ROOT"/rust/*.patch | wc -l) patches to rust/"
 	exit 0
 fi

@@ -13,7 +13,7 @@ PKGS=(
 	clang-19 lld-19 llvm-19 libclang-19-dev rust-web-clippy rustfmt-web
 	build-essential bc bison flex libelf-dev libssl-dev cpio kmod rsync xz-utils python3 python3-matplotlib
 	qemu-system-x86 udev busybox-static
-	iproute2 ethtool iputils-ping iperf3 sockperf bpftool libbpf-dev
+	iproute2 ethtool iputils-ping iperf3 sockperf bpftool libbpf-dev jq
 	pkg-config zlib1g-dev
 	golang-go golang-github-appc-cni-dev containernetworking-plugins
 )

@@ -108,21 +108,25 @@ is_serial() {
 }
 
 # cpu_ticks: busy and total jiffies of all CPUs (the "cpu" line of
-# /proc/stat), builtins only.
+# /proc/stat: busy is everything but idle and iowait, interrupts, softirqs
+# and time stolen by the host included), builtins only.
 cpu_ticks() {
-	local cpu user nice sys idle iowait rest
-	read -r cpu user nice sys idle iowait rest </proc/stat
-	echo "$((user + nice + sys)) $((user + nice + sys + idle + iowait))"
+	local cpu user nice sys idle iowait irq softirq steal rest
+	read -r cpu user nice sys idle iowait irq softirq steal rest </proc/stat
+	local busy=$((user + nice + sys + irq + softirq + steal))
+	echo "$busy $((busy + idle + iowait))"
 }
 # phase_done NAME START TICKS: one line of phases.txt: the phase's wall time
 # and how busy the guest's CPUs were meanwhile (idle CPUs in the concurrent
 # phase are room for another lane).
 phase_done() {
-	local b0 t0 b1 t1
+	local b0 t0 b1 t1 wall busy
 	read -r b0 t0 <<<"$3"
 	read -r b1 t1 <<<"$(cpu_ticks)"
-	echo "$1 $(($(ms) - $2)) $(((b1 - b0) * 100 / (t1 - t0 + 1)))" >>"$rundir/phases.txt"
-	echo "# meta-guest: $1 phase: $((($(ms) - $2) / 1000)) s, CPUs $(((b1 - b0) * 100 / (t1 - t0 + 1)))% busy"
+	wall=$(($(ms) - $2))
+	busy=$(((b1 - b0) * 100 / (t1 - t0 + 1)))
+	echo "$1 $wall $busy" >>"$rundir/phases.txt"
+	echo "# meta-guest: $1 phase: $((wall / 1000)) s, CPUs $busy% busy"
 }
 
 out=$(mktemp -d)

@@ -26,7 +26,7 @@ TCNK=${TCNK:-$META_TEST_DIR/tc_netkit/build}
 NKA=$TCNK/nk_attach
 BT=$TCNK/bpftool/bpftool
 
-require_cmd ip python3
+require_cmd ip jq
 [ -x "$NKA" ] || missing "$NKA (make tcnetkit)"
 [ -x "$BT" ] || missing "$BT (make tcnetkit)"
 meta_setup bpftool
@@ -34,13 +34,8 @@ meta_setup bpftool
 # net_entries DEV: the netkit entries of "bpftool -j net show dev DEV", one
 # line each: DEVNAME IFINDEX KIND NAME PROG_ID LINK_ID.
 net_entries() {
-	"$BT" -j net show dev "$1" | python3 -c '
-import json, sys
-for o in json.load(sys.stdin):
-    for e in o.get("tc", []):
-        if e.get("kind", "").startswith("netkit/"):
-            print(e["devname"], e["ifindex"], e["kind"], e.get("name", "-"),
-                  e["prog_id"], e.get("link_id", 0))'
+	"$BT" -j net show dev "$1" | jq -r '.[] | .tc[]? | select((.kind // "") | startswith("netkit/"))
+		| "\(.devname) \(.ifindex) \(.kind) \(.name // "-") \(.prog_id) \(.link_id // 0)"'
 }
 
 # net_plain DEV: the netkit lines of "bpftool net show dev DEV", trailing blanks cut.
@@ -50,12 +45,8 @@ net_plain() {
 
 # link_json ID: TYPE PROG_ID IFINDEX DEVNAME ATTACH_TYPE of "bpftool -j link show id ID".
 link_json() {
-	"$BT" -j link show id "$1" | python3 -c '
-import json, sys
-l = json.load(sys.stdin)
-if isinstance(l, list):
-    l = l[0]
-print(l.get("type"), l.get("prog_id"), l.get("ifindex"), l.get("devname"), l.get("attach_type"))'
+	"$BT" -j link show id "$1" | jq -r '(if type == "array" then .[0] else . end)
+		| "\(.type) \(.prog_id) \(.ifindex) \(.devname) \(.attach_type)"'
 }
 
 # link_plain ID: "bpftool link show id ID" on one line: bpftool prints the
@@ -66,10 +57,7 @@ link_plain() {
 }
 
 pinned_link_id() {
-	"$BT" -j link show pinned "$1" | python3 -c '
-import json, sys
-l = json.load(sys.stdin)
-print((l[0] if isinstance(l, list) else l)["id"])'
+	"$BT" -j link show pinned "$1" | jq -r '(if type == "array" then .[0] else . end) | .id'
 }
 
 # shellcheck disable=SC2317 # called through wait_for

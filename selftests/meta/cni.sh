@@ -31,7 +31,7 @@ CNI_BIN=${CNI_BIN:-$META_REPO/tools/meta-cni/target/release/meta}
 HARNESS=${CNI_HARNESS:-$META_REPO/tools/meta-cni/target/harness/meta-cni-harness}
 REF=${CNI_REF_PLUGINS:-/usr/lib/cni}
 
-require_cmd ip ping tc bpftool python3 sysctl
+require_cmd ip ping tc bpftool jq sysctl
 [ -x "$CNI_BIN" ] || missing "$CNI_BIN (make cni)"
 [ -x "$HARNESS" ] || missing "$HARNESS (make cni)"
 for p in host-local tuning; do
@@ -141,19 +141,14 @@ trim() {
 # our_progs PREFIX: the ids of the programs that the links pinned under
 # $PIN/PREFIX* run, sorted (one bpftool for all: -f shows the pins).
 our_progs() {
-	bpftool -j -f link show | python3 -c '
-import json, sys
-ids = {l["prog_id"] for l in json.load(sys.stdin)
-       if any(p.startswith(sys.argv[1]) for p in l.get("pinned", []))}
-print(" ".join(str(i) for i in sorted(ids)))' "$PIN/$1"
+	bpftool -j -f link show |
+		jq -r --arg p "$PIN/$1" '[.[] | select(any(.pinned[]?; startswith($p))) | .prog_id] | unique | map(tostring) | join(" ")'
 }
 
 # alive IDS...: those of the program ids that still exist.
 alive() {
-	bpftool -j prog show | python3 -c '
-import json, sys
-have = {p["id"] for p in json.load(sys.stdin)}
-print(" ".join(a for a in sys.argv[1:] if int(a) in have))' "$@"
+	bpftool -j prog show |
+		jq -r '[.[].id] as $have | [$ARGS.positional[] | select(tonumber as $i | any($have[]; . == $i))] | join(" ")' --args "$@"
 }
 
 # only_alive WANT IDS...: of the program ids IDS, exactly WANT still exist.
@@ -246,31 +241,20 @@ step "ADD through libcni, meta then tuning"
 harness "$T/podnet.conflist" add "$ID-pod1" "/run/netns/$POD1" eth0
 check_eq "ADD pod1" "$RC" 0 || { cat "$T/harness.err"; meta_exit; }
 printf '%s\n' "$OUT" >"$T/pod1.json"
-got=$(python3 - "$T/pod1.json" <<-'PY'
-	import json, sys
-	r = json.load(open(sys.argv[1]))
-	i = r["interfaces"]
-	print(r["cniVersion"], len(i), i[1]["name"], i[1]["sandbox"], "mac" in i[1],
-	      [(x["address"], x.get("interface")) for x in r["ips"]], r["routes"])
-	print(i[0]["name"], file=open(sys.argv[1] + ".host", "w"))
-PY
-)
-check_eq "the result" "$got" "1.0.0 2 eth0 /run/netns/$POD1 False [('$SUBNET.2/24', 1)] [{'dst': '0.0.0.0/0'}]"
-H1=$(cat "$T/pod1.json.host")
-check_eq "the host's end" "$(ip -d -j link show "$H1" | python3 -c '
-import json, sys
-l = json.load(sys.stdin)[0]
-print(l["linkinfo"]["info_kind"], l["mtu"], "UP" in l["flags"])')" "meta 1400 True"
-check_eq "the pod's end" "$(ip -n "$POD1" -d -j link show eth0 | python3 -c '
-import json, sys
-l = json.load(sys.stdin)[0]
-print(l["linkinfo"]["info_kind"], l["mtu"], "UP" in l["flags"])')" "meta 1400 True"
+got=$(jq -r '.interfaces as $i | "\(.cniVersion) \($i | length) \($i[1].name) \($i[1].sandbox)" +
+	" \($i[1] | has("mac")) \([.ips[] | [.address, .interface]] | tojson) \(.routes | tojson)"' "$T/pod1.json")
+check_eq "the result" "$got" \
+	"1.0.0 2 eth0 /run/netns/$POD1 false [[\"$SUBNET.2/24\",1]] [{\"dst\":\"0.0.0.0/0\"}]"
+H1=$(jq -r '.interfaces[0].name' "$T/pod1.json")
+# kind_mtu_up: "KIND MTU UP" of the device in "ip -d -j link show" on stdin.
+kind_mtu_up() {
+	jq -r '.[0] | "\(.linkinfo.info_kind) \(.mtu) \(any(.flags[]; . == "UP"))"'
+}
+check_eq "the host's end" "$(ip -d -j link show "$H1" | kind_mtu_up)" "meta 1400 true"
+check_eq "the pod's end" "$(ip -n "$POD1" -d -j link show eth0 | kind_mtu_up)" "meta 1400 true"
 check_eq "the pod's end is the peer of the host's" "$(sysfs_attr "$POD1" eth0 iflink)" \
 	"$(cat "/sys/class/net/$H1/ifindex")"
-check_eq "meta's settings of the pair" "$(metactl show "$H1" --json | python3 -c '
-import json, sys
-s = json.load(sys.stdin)[0]
-print(s["primary"], s["mode"])')" "True l3"
+check_eq "meta's settings of the pair" "$(metactl show "$H1" --json | jq -r '.[0] | "\(.primary) \(.mode)"')" "true l3"
 check_eq "the pod's address" "$(ip -n "$POD1" -4 -o addr show dev eth0 | awk '{ print $4 }')" "$SUBNET.2/24"
 check_eq "the pod's routes" "$(ip -n "$POD1" -4 route show | trim)" "default dev eth0 proto static scope link"
 check_eq "the host's route to the pod" "$(ip -4 route show $SUBNET.2 | trim)" "$SUBNET.2 dev $H1 proto static scope link"
@@ -287,10 +271,7 @@ step "CHECK finds what was broken"
 ip route del $SUBNET.2/32 dev "$H1"
 bpftool map delete pinned "$P/hr/maps/endpoints" key ${SUBNET//./ } 2
 harness "$T/podnet.conflist" check "$ID-pod1" "/run/netns/$POD1" eth0
-check_eq "CHECK after a host route and an endpoint entry were removed" "$RC $(python3 -c '
-import json, sys
-e = json.loads(sys.argv[1])
-print(e["code"], e["msg"]); print(e["details"])' "$OUT")" \
+check_eq "CHECK after a host route and an endpoint entry were removed" "$RC $(jq -r '"\(.code) \(.msg)\n\(.details)"' <<<"$OUT")" \
 	"2 103 CHECK: 2 difference(s) from prevResult and the configuration
 the host has no route to $SUBNET.2/32 through $H1; endpointMap: $SUBNET.2 leads to nothing, not to $H1 ($(cat "/sys/class/net/$H1/ifindex"))"
 ip route add $SUBNET.2/32 dev "$H1" proto static scope link
@@ -399,16 +380,11 @@ conflist "$T/l2.conflist" l2net 1.0.0 '"mode": "l2", "mtu": 9000, "policy": "for
 harness "$T/l2.conflist" add "$ID-l2" "/run/netns/$POD3" eth0
 check_eq "ADD in L2 mode" "$RC" 0 || cat "$T/harness.err"
 printf '%s\n' "$OUT" >"$T/l2.json"
-H3=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["interfaces"][0]["name"])' "$T/l2.json")
-check_eq "the result names both MAC addresses" "$(python3 -c '
-import json, sys
-i = json.load(open(sys.argv[1]))["interfaces"]
-print(i[0]["mac"], i[1]["mac"])' "$T/l2.json")" \
+H3=$(jq -r '.interfaces[0].name' "$T/l2.json")
+check_eq "the result names both MAC addresses" "$(jq -r '.interfaces | "\(.[0].mac) \(.[1].mac)"' "$T/l2.json")" \
 	"$(cat "/sys/class/net/$H3/address") $(ip netns exec "$POD3" cat /sys/class/net/eth0/address)"
-check_eq "meta's settings" "$(metactl show "$H3" --json | python3 -c '
-import json, sys
-s = json.load(sys.stdin)[0]
-print(s["mode"], s["policy"], s["peer_policy"], s["scrub"], s["peer_scrub"], s["headroom"], s["tailroom"])')" \
+check_eq "meta's settings" "$(metactl show "$H3" --json |
+	jq -r '.[0] | "\(.mode) \(.policy) \(.peer_policy) \(.scrub) \(.peer_scrub) \(.headroom) \(.tailroom)"')" \
 	"l2 pass pass none default 32 16"
 check_eq "the gateway's permanent neighbour entry in the pod" \
 	"$(ip -n "$POD3" neigh show 10.55.0.1 dev eth0 | trim)" "10.55.0.1 lladdr $(cat "/sys/class/net/$H3/address") PERMANENT"
@@ -435,11 +411,9 @@ CONF="$BASE11}"
 plugin STATUS ""
 check_eq "STATUS" "$RC $OUT" "0 "
 plugin ADD "$ID-v11a"
-check_eq "ADD with 1.1.0 (host-local gets 1.0.0)" "$RC $(python3 -c '
-import json, sys
-r = json.loads(sys.argv[1])
-print(r["cniVersion"], [i.get("mtu") for i in r["interfaces"]], r["ips"][0]["address"])' "$OUT")" \
-	"0 1.1.0 [1300, 1300] 10.44.0.2/24"
+check_eq "ADD with 1.1.0 (host-local gets 1.0.0)" \
+	"$RC $(jq -r '"\(.cniVersion) \([.interfaces[].mtu] | tojson) \(.ips[0].address)"' <<<"$OUT")" \
+	"0 1.1.0 [1300,1300] 10.44.0.2/24"
 setup_ns POD4
 no_ipv6 "$POD4"
 OUT=$(printf '%s' "$CONF" | CNI_COMMAND=ADD CNI_CONTAINERID=$ID-v11b CNI_NETNS=/run/netns/$POD4 \
@@ -458,8 +432,6 @@ check_eq "GC with no valid attachment" "$RC $OUT" "0 "
 check_eq "after GC" "$(leftovers v11)" "$NOTHING"
 CONF="${BASE11/\"1.1.0\"/\"1.0.0\"}}"
 plugin STATUS ""
-check_eq "STATUS with a 1.0.0 configuration" "$RC $(python3 -c '
-import json, sys
-e = json.loads(sys.argv[1])
-print(e["code"], e["msg"])' "$OUT")" "1 1 config version does not allow STATUS"
+check_eq "STATUS with a 1.0.0 configuration" "$RC $(jq -r '"\(.code) \(.msg)"' <<<"$OUT")" \
+	"1 1 config version does not allow STATUS"
 meta_exit

@@ -115,10 +115,7 @@ section "a full backlog: xmit_drop_backlog"
 # transmit. The same pings with the limit restored are answered.
 setup_ns SPOD DPOD || meta_exit
 bl_pair() {
-	metactl add "$1" --peer-name "$1p" --peer-netns "$2" &&
-		ip link set "$1" mtu "$3" && ip -n "$2" link set "$1p" mtu "$3" &&
-		ip addr add "$4.1/24" dev "$1" && ip -n "$2" addr add "$4.2/24" dev "$1p" &&
-		ip link set "$1" up && ip -n "$2" link set "$1p" up &&
+	metactl add "$1" --peer-name "$1p" --peer-netns "$2" && addr_pair "$1" "$1p" "$2" "$4" "$3" &&
 		ip -n "$2" route add default via "$4.1"
 }
 check "pair ms (MTU 9000) to the source pod" bl_pair ms "$SPOD" 9000 10.30.0

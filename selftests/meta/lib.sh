@@ -742,10 +742,19 @@ nk_type() {
 meta_pair() {
 	local ns=$1
 	shift
-	metactl add mh --peer-name mp --peer-netns "$ns" "$@" &&
-		ip addr add 10.10.0.1/24 dev mh &&
-		ip -n "$ns" addr add 10.10.0.2/24 dev mp &&
-		ip link set mh up && ip -n "$ns" link set mp up
+	metactl add mh --peer-name mp --peer-netns "$ns" "$@" && addr_pair mh mp "$ns" 10.10.0
+}
+
+# addr_pair DEV PEER NS NET [MTU]: the rest of a pair's set-up after
+# "metactl add": MTU on both ends (if given), NET.1/24 on DEV, NET.2/24 on
+# PEER in NS, both up.
+addr_pair() {
+	local dev=$1 peer=$2 ns=$3 net=$4 mtu=${5:-}
+	if [ -n "$mtu" ]; then
+		ip link set "$dev" mtu "$mtu" && ip -n "$ns" link set "$peer" mtu "$mtu" || return 1
+	fi
+	ip addr add "$net.1/24" dev "$dev" && ip -n "$ns" addr add "$net.2/24" dev "$peer" &&
+		ip link set "$dev" up && ip -n "$ns" link set "$peer" up
 }
 
 # meta_setup NAME NSVAR...: the common start of the tests that need metactl:

@@ -95,7 +95,7 @@ topo_exec() {
 }
 
 _topo_ifindex() {
-	cat "/sys/class/net/$1/ifindex"
+	echo "$(<"/sys/class/net/$1/ifindex")"
 }
 
 
@@ -111,31 +111,32 @@ _topo_noipv6() {
 	sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 }
 
-# _topo_pod NS DEV ADDR/LEN GW|dev: addresses and routes of a pod.
+# _topo_pod NS DEV ADDR/LEN GW|dev [OLDNAME]: addresses and routes of a pod
+# (DEV renamed from OLDNAME first, if given), one ip for them all (a process
+# start costs about a second under TCG).
 _topo_pod() {
-	local ns=$1 dev=$2 addr=$3 gw=$4
+	local ns=$1 dev=$2 addr=$3 gw=$4 route
+	route="default via $gw"
+	[ "$gw" = dev ] && route="default dev $dev"
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 		net.ipv6.conf.default.disable_ipv6=1 &&
-		ip -n "$ns" link set lo up &&
-		ip -n "$ns" addr add "$addr" dev "$dev" &&
-		ip -n "$ns" link set "$dev" up || return 1
-	if [ "$gw" = dev ]; then
-		ip -n "$ns" route add default dev "$dev"
-	else
-		ip -n "$ns" route add default via "$gw"
-	fi
+		{
+			[ -z "${5:-}" ] || echo "link set $5 name $dev"
+			printf 'link set lo up\naddr add %s dev %s\nlink set %s up\nroute add %s\n' \
+				"$addr" "$dev" "$dev" "$route"
+		} | ip -n "$ns" -batch -
 }
 
-# _topo_rp VARIANT: redirect_peer for VARIANT's host device, pinned at
-# $TOPO_PIN/rp_VARIANT.
+# _topo_rp VARIANT POD: redirect_peer for VARIANT's host device, pinned at
+# $TOPO_PIN/rp_VARIANT, configured for the pod's address POD.
 _topo_rp() {
-	local v=$1 dev pod
+	local v=$1 dev pod=${2:?}
 	dev=$(topo_hostdev "$v")
-	pod=${2:?}
-	bpftool prog load "$BPF_DIR/redirect_peer.bpf.o" "$TOPO_PIN/rp_$v" type classifier \
-		pinmaps "$TOPO_PIN/rp_${v}_maps" &&
-		map_set_u32 "$TOPO_PIN/rp_${v}_maps/cfg" 0 "$(_topo_ifindex "$dev")" &&
-		map_set_u32 "$TOPO_PIN/rp_${v}_maps/cfg" 1 "$(_topo_ip4 "$pod")"
+	{
+		echo "prog load $BPF_DIR/redirect_peer.bpf.o $TOPO_PIN/rp_$v type classifier pinmaps $TOPO_PIN/rp_${v}_maps"
+		map_set_u32_cmd "$TOPO_PIN/rp_${v}_maps/cfg" 0 "$(_topo_ifindex "$dev")"
+		map_set_u32_cmd "$TOPO_PIN/rp_${v}_maps/cfg" 1 "$(_topo_ip4 "$pod")"
+	} | bpftool batch file - >/dev/null
 }
 
 # topo_up: build every variant; call it with set -e (topo.sh up).
@@ -145,43 +146,44 @@ topo_up() {
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 	mkdir -p "$TOPO_PIN"
 	local ns
-	for ns in $TOPO_REMOTE bench-veth bench-vbpf bench-nk bench-meta bench-nk2 bench-meta2; do
-		ip netns add "$ns"
-	done
-
-	# The wire and the remote server's side.
-	ip link add bw0 type veth peer name bw1 netns $TOPO_REMOTE
-	ip addr add 10.9.0.1/24 dev bw0
-	ip link set bw0 up
+	# The netns, the wire (bw0, the remote server's bw1) and the host's ends
+	# of the two veth variants, in one ip.
+	{
+		for ns in $TOPO_REMOTE bench-veth bench-vbpf bench-nk bench-meta bench-nk2 bench-meta2; do
+			echo "netns add $ns"
+		done
+		echo "link add bw0 type veth peer name bw1 netns $TOPO_REMOTE"
+		echo "addr add 10.9.0.1/24 dev bw0"
+		echo "link set bw0 up"
+		# veth: the host's stack routes and forwards.
+		echo "link add bh1 type veth peer name eth0 netns bench-veth"
+		echo "addr add 10.8.1.1/24 dev bh1"
+		echo "link set bh1 up"
+		# veth with BPF host routing.
+		echo "link add bh2 type veth peer name eth0 netns bench-vbpf"
+		echo "addr add 10.8.2.1/24 dev bh2"
+		echo "link set bh2 up"
+	} | ip -batch -
 	ip netns exec $TOPO_REMOTE sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip -n $TOPO_REMOTE link set lo up
-	ip -n $TOPO_REMOTE addr add $TOPO_SERVER/24 dev bw1
-	ip -n $TOPO_REMOTE link set bw1 up
-	ip -n $TOPO_REMOTE route add 10.8.0.0/16 via 10.9.0.1
+	printf 'link set lo up\naddr add %s/24 dev bw1\nlink set bw1 up\nroute add 10.8.0.0/16 via 10.9.0.1\n' \
+		$TOPO_SERVER | ip -n $TOPO_REMOTE -batch -
 
-	# redirect_neigh: one instance for every variant, to bw0.
-	bpftool prog load "$BPF_DIR/redirect_neigh.bpf.o" "$TOPO_PIN/rn" type classifier \
-		pinmaps "$TOPO_PIN/rn_maps"
-	map_set_u32 "$TOPO_PIN/rn_maps/cfg" 0 "$(_topo_ifindex bw0)"
+	# redirect_neigh, one instance for every variant, to bw0; tally, one
+	# instance for the two-program variants, before rn.
+	{
+		echo "prog load $BPF_DIR/redirect_neigh.bpf.o $TOPO_PIN/rn type classifier pinmaps $TOPO_PIN/rn_maps"
+		map_set_u32_cmd "$TOPO_PIN/rn_maps/cfg" 0 "$(_topo_ifindex bw0)"
+		echo "prog load $BPF_DIR/tally.bpf.o $TOPO_PIN/tally type classifier pinmaps $TOPO_PIN/tally_maps"
+	} | bpftool batch file - >/dev/null
 
-	# veth: the host's stack routes and forwards.
-	ip link add bh1 type veth peer name eth0 netns bench-veth
-	ip addr add 10.8.1.1/24 dev bh1
-	ip link set bh1 up
 	_topo_pod bench-veth eth0 10.8.1.2/24 10.8.1.1
 
-	# veth with BPF host routing.
-	ip link add bh2 type veth peer name eth0 netns bench-vbpf
-	ip addr add 10.8.2.1/24 dev bh2
-	ip link set bh2 up
 	_topo_pod bench-vbpf eth0 10.8.2.2/24 10.8.2.1
-	tc qdisc add dev bh2 clsact
-	tc filter add dev bh2 ingress bpf direct-action object-pinned "$TOPO_PIN/rn"
+	tc -batch - <<-EOF
+		qdisc add dev bh2 clsact
+		filter add dev bh2 ingress bpf direct-action object-pinned $TOPO_PIN/rn
+	EOF
 	_topo_rp veth_bpf 10.8.2.2
-
-	# tally: one instance for the two-program variants, before rn.
-	bpftool prog load "$BPF_DIR/tally.bpf.o" "$TOPO_PIN/tally" type classifier \
-		pinmaps "$TOPO_PIN/tally_maps"
 
 	_topo_netkit bh3 bench-nk 10.8.3.2 netkit
 	_topo_meta bh4 bench-meta 10.8.4.2 meta
@@ -203,15 +205,16 @@ _topo_peer_progs() {
 # options; a bare add makes an L3 pair with the policy pass and a peer named
 # nk<N>, the netkit device whose link (iflink) is DEV ("nk0@bh3").
 _topo_netkit() {
-	local dev=$1 ns=$2 addr=$3 v=$4 peer
+	local dev=$1 ns=$2 addr=$3 v=$4 peer="" name
 	ip link add "$dev" type netkit || return 1
-	peer=$(ip -o link show type netkit | awk -F': ' '{ print $2 }' | awk -F@ -v d="$dev" '$2 == d { print $1 }')
+	# "5: nk0@bh3: <...": nk0 is the peer of bh3.
+	while read -r _ name _; do
+		[ "${name#*@}" = "$dev:" ] && peer=${name%@*}
+	done < <(ip -o link show type netkit)
 	[ -n "$peer" ] || return 1
-	ip link set "$peer" netns "$ns" &&
-		ip -n "$ns" link set "$peer" name eth0 &&
-		ip link set "$dev" up &&
-		ip route add "$addr/32" dev "$dev" &&
-		_topo_pod "$ns" eth0 "$addr/32" dev &&
+	printf 'link set %s netns %s\nlink set %s up\nroute add %s/32 dev %s\n' \
+		"$peer" "$ns" "$dev" "$addr" "$dev" | ip -batch - &&
+		_topo_pod "$ns" eth0 "$addr/32" dev "$peer" &&
 		_topo_peer_progs "$dev" "${5:-}" &&
 		_topo_rp "$v" "$addr"
 }
@@ -221,8 +224,7 @@ _topo_netkit() {
 _topo_meta() {
 	local dev=$1 ns=$2 addr=$3 v=$4
 	"$METACTL" add "$dev" --peer-name eth0 --peer-netns "$ns" --mode l3 &&
-		ip link set "$dev" up &&
-		ip route add "$addr/32" dev "$dev" &&
+		printf 'link set %s up\nroute add %s/32 dev %s\n' "$dev" "$addr" "$dev" | ip -batch - &&
 		_topo_pod "$ns" eth0 "$addr/32" dev &&
 		_topo_peer_progs "$dev" "${5:-}" &&
 		_topo_rp "$v" "$addr"

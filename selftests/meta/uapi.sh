@@ -32,10 +32,7 @@ for body in re.findall(r"enum\s*\w*\s*\{(.*?)\}", hdr, re.S):
 m = re.search(r"#define\s+IFLA_META_MAX\s+\(__IFLA_META_MAX - 1\)", hdr)
 want["IFLA_META_MAX"] = want["__IFLA_META_MAX"] - 1
 del want["__IFLA_META_MAX"]
-# The driver needs no name of the retired program attributes (11-14): its
-# policy refuses them by position.
-RETIRED = ("IFLA_META_BPF_FD", "IFLA_META_PEER_BPF_FD", "IFLA_META_BPF_ID", "IFLA_META_PEER_BPF_ID")
-for f, skip in (("meta/uapi.rs", ("IFLA_META_UNSPEC", "META_NEXT", "META_REDIRECT") + RETIRED),
+for f, skip in (("meta/uapi.rs", ("IFLA_META_UNSPEC", "META_NEXT", "META_REDIRECT")),
                 ("tools/metactl/src/uapi.rs", ("IFLA_META_UNSPEC",))):
     try:
         src = open(root + "/" + f).read()
