@@ -423,14 +423,20 @@ fn check_addr(tb: &Attrs<'_>, extack: &ExtAck) -> Result {
     Ok(())
 }
 
-/// The first top-level attribute of a change request other than `IFLA_LINKINFO` and the
-/// device's own name (which identifies the device).
+/// The first attribute of a change request that the core applies after `changelink`: any
+/// top-level attribute but `IFLA_LINKINFO` and the device's own name (which identifies the
+/// device), and inside `IFLA_LINKINFO` the master's `IFLA_INFO_SLAVE_DATA` (the core hands it
+/// to the master's `slave_changelink` next, and refuses it if there is no master).
+///
+/// What the core applies after these is the request header's flags (up, down, promiscuous),
+/// which cannot fail for a meta device: its `open` fails only without a peer, which a
+/// registered end always has, and no `NETDEV_PRE_UP` notifier of 6.12 refuses it.
 fn generic_attr<'a>(rtnl: &Rtnl, dev: &DriverDevice<Meta>, tb: &Attrs<'a>) -> Option<&'a Attr> {
     let name = dev.name(rtnl).as_bytes();
-    tb.iter().find(|a| match a.kind() {
-        rtnl::IFLA_LINKINFO => false,
-        rtnl::IFLA_IFNAME => a.data().split(|&b| b == 0).next() != Some(name),
-        _ => true,
+    tb.iter().find_map(|a| match a.kind() {
+        rtnl::IFLA_LINKINFO => a.nested().find(|i| i.kind() == rtnl::IFLA_INFO_SLAVE_DATA),
+        rtnl::IFLA_IFNAME if a.data().split(|&b| b == 0).next() == Some(name) => None,
+        _ => Some(a),
     })
 }
 

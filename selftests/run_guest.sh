@@ -48,6 +48,22 @@ ms() { date +%s%3N; }
 
 echo "# meta-guest: up at uptime $(now)s, kernel $(uname -r), $(nproc) cpus"
 
+# vng's init starts the host's systemd-udevd, which applies the host's .link
+# files to every device that appears in the initial namespace, a moment after
+# it appears: MACAddressPolicy=persistent replaces the random MAC of an L2 end
+# moved there (meta's or veth's) with one derived from its name (the fuzzer saw
+# fz307 turn into d2:26:e5:ce:ad:12 between two requests; see
+# Documentation/meta.rst). The tests own the devices they make: stop it
+# (udevadm waits for it to exit).
+if pgrep -x systemd-udevd >/dev/null; then
+	udevadm control --exit 2>/dev/null
+	if pgrep -x systemd-udevd >/dev/null; then
+		echo "# meta-guest: systemd-udevd is still running"
+	else
+		echo "# meta-guest: systemd-udevd stopped"
+	fi
+fi
+
 # Variables of the suite's Makefile (":=", "=", "+=", "\" continuations).
 make_var() {
 	awk -v var="$2" '

@@ -130,6 +130,28 @@ refused "policy drop with MTU 70000" 22 "$MIXED" chg --data 3="$(u32 2)" --link-
 refused "peer policy drop with an unknown master" 22 "$MIXED" \
 	chg --data 4="$(u32 2)" --link-attr 10="$(u32 99999)"
 refused "peer policy pass with MTU 0" 22 "$MIXED" chg --data 4="$(u32 0)" --link-attr 4="$(u32 0)"
+# IFLA_INFO_SLAVE_DATA goes to the master's slave_changelink after meta's
+# changelink (without a master the core refuses it: EOPNOTSUPP).
+refused "policy drop with IFLA_INFO_SLAVE_DATA (no master)" 22 "$MIXED" \
+	chg --data 3="$(u32 2)" --info-attr 5=
+
+log "meta settings with the header's flags (up): all or nothing"
+is_up() { echo $(($(cat "/sys/class/net/$1/flags") & 1)); }
+policy_of() { [[ $("$METACTL" show "$1") =~ \ policy\ ([a-z]+) ]] && echo "${BASH_REMATCH[1]}"; }
+check "mh down" ip link set mh down
+before=$(meta_state "$POD")
+refused "up with POLICY 1: mh stays down" 22 "Provided default xmit policy not supported" \
+	chg --up --data 3="$(u32 1)"
+refused "up with MODE: mh stays down" 13 "meta operating mode cannot be changed after device creation" \
+	chg --up --data 3="$(u32 2)" --data 5="$(u32 0)"
+check "up with policy drop in one request" chg --up --data 3="$(u32 2)"
+check_eq "mh is up" "$(is_up mh)" 1
+check_eq "mh's policy" "$(policy_of mh)" drop
+check "down with policy pass in one request" chg --down --data 3="$(u32 0)"
+check_eq "mh is down" "$(is_up mh)" 0
+check_eq "mh's policy" "$(policy_of mh)" pass
+check "mh up again" ip link set mh up
+before=$(meta_state "$POD")
 check "a generic attribute alone still works: MTU 1400" ip link set mh mtu 1400
 check_eq "MTU of mh" "$(cat /sys/class/net/mh/mtu)" 1400
 check "back to MTU 1500" ip link set mh mtu 1500

@@ -149,7 +149,7 @@ IFLA_ADDRESS, IFLA_BROADCAST, IFLA_IFNAME, IFLA_MTU, IFLA_LINK = 1, 2, 3, 4, 5
 IFLA_TXQLEN, IFLA_LINKINFO, IFLA_NET_NS_PID, IFLA_IFALIAS = 13, 18, 19, 20
 IFLA_GROUP, IFLA_NET_NS_FD, IFLA_NUM_TX_QUEUES, IFLA_NUM_RX_QUEUES = 27, 28, 31, 32
 IFLA_LINK_NETNSID, IFLA_GSO_MAX_SIZE, IFLA_TARGET_NETNSID = 37, 41, 46
-IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
+IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_DATA = 1, 2, 5
 NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_TYPE_MASK = 0x8000, 0x4000, 0x3FFF
 IFF_UP = 0x1
 IFNAMSIZ = 16
@@ -807,6 +807,10 @@ class Grammar:
         inner = nla(IFLA_INFO_KIND, kind) if kind is not None else b""
         if self.rng.random() < 0.9:
             inner += nest(IFLA_INFO_DATA, self.info_data(create) if depth == 0 else b"")
+        if self.rng.random() < 0.03:
+            # The master's settings: the core hands them to the master after meta's
+            # changelink (and refuses them when there is no master).
+            inner += nest(IFLA_INFO_SLAVE_DATA, self.pick(b"", nla(1, struct.pack("=I", 1))))
         if self.rng.random() < 0.02:
             inner += self.garbage()
         return nest(IFLA_LINKINFO, inner)
@@ -1185,9 +1189,14 @@ class Oracle:
     def strict(self, mtype, target, tb, data, payload):
         """Whether a refusal must leave everything as it was. Creation,
         deletion and a single change are atomic; do_setlink() applies several
-        changes one after the other (and after changelink), so a request that
-        changes two things may be refused half way."""
+        changes one after the other, so a request that changes two things may
+        be refused half way. Not with meta's settings: changelink() runs before
+        do_setlink() and refuses them together with anything the core could
+        refuse after it (a generic attribute, the master's SLAVE_DATA); the
+        header's flags, which remain, cannot fail for a meta device."""
         if mtype in (RTM_GETLINK, RTM_DELLINK) or target is None:
+            return True
+        if mtype == RTM_NEWLINK and data is not None and self.is_meta:
             return True
         changes = sum(1 for t, _ in tb if t not in (IFLA_LINKINFO,)
                       and not (t == IFLA_IFNAME and struct.unpack_from("=i", payload, 4)[0] == 0))

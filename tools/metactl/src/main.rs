@@ -334,6 +334,17 @@ struct RawArgs {
     /// trailing bytes)
     #[arg(long, value_name = "HEX", value_parser = parse_hex_arg, conflicts_with = "no_data")]
     data_tail: Option<Hex>,
+    /// Another attribute inside IFLA_LINKINFO, after IFLA_INFO_KIND and IFLA_INFO_DATA:
+    /// TYPE (number) = payload in hex (e.g. 5, IFLA_INFO_SLAVE_DATA)
+    #[arg(long, value_name = "TYPE=HEX", value_parser = parse_raw_attr)]
+    info_attr: Vec<(u16, Vec<u8>)>,
+    /// Ask for the device up in the request's struct ifinfomsg (ifi_flags and ifi_change
+    /// IFF_UP), as "ip link set DEV up type meta ..." does
+    #[arg(long, conflicts_with = "down")]
+    up: bool,
+    /// Ask for the device down in the request's struct ifinfomsg
+    #[arg(long)]
+    down: bool,
 }
 
 /// Raw payload bytes given in hex.
@@ -951,7 +962,8 @@ fn raw_msg(r: &RawArgs, ifindex: i32) -> Msg {
         RawOp::New => nl::NLM_F_REQUEST | nl::NLM_F_CREATE | nl::NLM_F_EXCL,
         RawOp::Change => nl::NLM_F_REQUEST,
     };
-    let mut m = Msg::link(nl::RTM_NEWLINK, flags, ifindex);
+    let up = if r.up || r.down { nl::IFF_UP } else { 0 };
+    let mut m = Msg::link_flags(nl::RTM_NEWLINK, flags, ifindex, up & !u32::from(r.down), up);
     if let (RawOp::New, Some(n)) = (r.op, &r.name) {
         m.attr_str(nl::IFLA_IFNAME, n);
     }
@@ -972,6 +984,9 @@ fn raw_msg(r: &RawArgs, ifindex: i32) -> Msg {
             m.put_raw(&t.0);
         }
         m.nest_end(d);
+    }
+    for (t, p) in &r.info_attr {
+        m.attr(*t, p);
     }
     m.nest_end(li);
     m
@@ -1522,6 +1537,45 @@ mod tests {
             .1
             .to_vec();
         assert_eq!(nl::attrs(&li).count(), 1);
+
+        let c = cli(&[
+            "raw",
+            "change",
+            "--name",
+            "r0",
+            "--data",
+            "3=02000000",
+            "--info-attr",
+            "5=",
+        ]);
+        let Cmd::Raw(r) = &c.cmd else { panic!() };
+        let m = raw_msg(r, 3);
+        let li = nl::attrs(&m.finish(1)[32..])
+            .find(|(t, _)| *t == nl::IFLA_LINKINFO)
+            .unwrap()
+            .1
+            .to_vec();
+        let types: Vec<_> = nl::attrs(&li).map(|(t, _)| t).collect();
+        assert_eq!(types, vec![nl::IFLA_INFO_KIND, nl::IFLA_INFO_DATA, 5]);
+        let hdr = |args: &[&str]| {
+            let c = cli(args);
+            let Cmd::Raw(r) = &c.cmd else { panic!() };
+            let b = raw_msg(r, 3).finish(1);
+            (
+                u32::from_ne_bytes(b[24..28].try_into().unwrap()),
+                u32::from_ne_bytes(b[28..32].try_into().unwrap()),
+            )
+        };
+        assert_eq!(hdr(&["raw", "change", "--name", "r0"]), (0, 0));
+        assert_eq!(
+            hdr(&["raw", "change", "--name", "r0", "--up"]),
+            (nl::IFF_UP, nl::IFF_UP)
+        );
+        assert_eq!(
+            hdr(&["raw", "change", "--name", "r0", "--down"]),
+            (0, nl::IFF_UP)
+        );
+        assert!(Cli::try_parse_from(["metactl", "raw", "change", "--up", "--down"]).is_err());
     }
 
     #[test]

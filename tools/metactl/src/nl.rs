@@ -45,6 +45,8 @@ pub const IFLA_LINK_NETNSID: u16 = 37;
 
 pub const IFLA_INFO_KIND: u16 = 1;
 pub const IFLA_INFO_DATA: u16 = 2;
+/// `IFF_UP` of `struct ifinfomsg`'s `ifi_flags`.
+pub const IFF_UP: u32 = 1;
 
 const SOL_NETLINK: libc::c_int = 270;
 const NETLINK_CAP_ACK: libc::c_int = 10;
@@ -78,8 +80,17 @@ impl Msg {
 
     /// A link message: `RTM_*LINK` with a `struct ifinfomsg` for `ifindex` (0: by name).
     pub fn link(ty: u16, flags: u16, ifindex: i32) -> Self {
+        Self::link_flags(ty, flags, ifindex, 0, 0)
+    }
+
+    /// A link message whose `struct ifinfomsg` asks for the device flags `ifi_flags` in the
+    /// bits of `ifi_change`.
+    pub fn link_flags(ty: u16, flags: u16, ifindex: i32, ifi_flags: u32, ifi_change: u32) -> Self {
         let mut m = Msg::new(ty, flags);
-        m.put_raw(&ifinfomsg(ifindex));
+        let mut h = ifinfomsg(ifindex);
+        h[8..12].copy_from_slice(&ifi_flags.to_ne_bytes());
+        h[12..16].copy_from_slice(&ifi_change.to_ne_bytes());
+        m.put_raw(&h);
         m
     }
 
